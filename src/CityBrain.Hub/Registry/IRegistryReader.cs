@@ -1,0 +1,11 @@
+namespace CityBrain.Hub.Registry;
+
+/// <summary>Read side of the registry as the gateway and the sharing workflow need it.</summary>
+public interface IRegistryReader
+{
+    Task<Unit?> FindUnitAsync(string code, CancellationToken cancellationToken);
+
+    Task<RegisteredSystem?> FindSystemAsync(string code, CancellationToken cancellationToken);
+
+    Task<RegisteredInterface?> FindInterfaceAsync(string system, string code, CancellationToken cancellationToken);
+}

@@ -1,0 +1,37 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Logging;
+
+namespace CityBrain.Kernel.Errors;
+
+/// <summary>The one place where exceptions become ProblemDetails responses.</summary>
+public sealed partial class ProblemExceptionHandler(IProblemDetailsService problemDetails, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        ProblemDetails problem = exception switch
+        {
+            ProblemException p when p.Errors is not null => new HttpValidationProblemDetails(p.Errors) { Status = p.Status, Title = p.Title, Detail = p.Message },
+            ProblemException p => new ProblemDetails { Status = p.Status, Title = p.Title, Detail = p.Message },
+            BadHttpRequestException b => new ProblemDetails { Status = b.StatusCode, Title = "The request is invalid", Detail = b.Message },
+            JsonException j => new ProblemDetails { Status = 400, Title = "The request body is not valid JSON", Detail = j.Message },
+            OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => new ProblemDetails { Status = 499, Title = "Client closed request" },
+            _ => new ProblemDetails { Status = 500, Title = "An unexpected error occurred", Detail = "The error was logged; the request had no effect that was acknowledged." },
+        };
+        if (exception is BusinessRuleViolationException rule)
+        {
+            problem.Extensions["rule"] = rule.Rule;
+        }
+        if (problem.Status == 500)
+        {
+            LogUnexpected(logger, httpContext.Request.Method, httpContext.Request.Path, exception);
+        }
+        httpContext.Response.StatusCode = problem.Status ?? 500;
+        return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
+    private static partial void LogUnexpected(ILogger logger, string method, string path, Exception exception);
+}
