@@ -68,4 +68,14 @@ public static class TestStores
         await MigrationRunner.ApplyAsync(store.Store, migrations, cancellationToken);
         return store;
     }
+
+    /// <summary>A raw connection to a store given as <c>--store</c> takes it (sqlite:PATH or a PostgreSQL string), to tamper with it as an attacker would.</summary>
+    public static async Task<System.Data.Common.DbConnection> OpenConnectionAsync(string storeConnection)
+    {
+        System.Data.Common.DbConnection connection = storeConnection.StartsWith("sqlite:", StringComparison.Ordinal)
+            ? new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={storeConnection["sqlite:".Length..]};Pooling=false")
+            : new Npgsql.NpgsqlConnection(storeConnection);
+        await connection.OpenAsync();
+        return connection;
+    }
 }

@@ -1,0 +1,113 @@
+using System.Text.Json.Serialization;
+using CityBrain.Hub;
+using CityBrain.Hub.Security;
+using CityBrain.Kernel.Errors;
+using CityBrain.Kernel.Storage;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Scalar.AspNetCore;
+
+namespace CityBrain.Host;
+
+/// <summary>The composition root: each module's AddX and MapX, the store, the web pipeline. Used by the verbs and by end-to-end tests.</summary>
+public static class CityBrainHost
+{
+    /// <summary>Largest request body accepted (a registry file of a whole city's interfaces fits).</summary>
+    public const long MaxRequestBodyBytes = 32 * 1024 * 1024;
+
+    public static WebApplication Create(HostSettings settings, Action<WebApplicationBuilder>? configure = null)
+    {
+        Directory.CreateDirectory(settings.DataDirectory);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            ApplicationName = typeof(CityBrainHost).Assembly.GetName().Name,
+        });
+        builder.WebHost.UseUrls(settings.Urls);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
+            kestrel.AddServerHeader = false;
+        });
+
+        // Request paths can carry resident IDs (/hub/call/.../330106...): the framework's per-request logs stay off.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Yarp", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+
+        var store = OperationalStoreFactory.Create(settings.EffectiveStore, settings.DataDirectory);
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(sp => HubKeyring.LoadOrCreateAsync(sp.GetRequiredService<IOperationalStore>(), CancellationToken.None).GetAwaiter().GetResult());
+
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Instance ??= context.HttpContext.Request.Path);
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        builder.Services.ConfigureHttpJsonOptions(options =>
+        {
+            // A misspelt field is an error, not a silently ignored one.
+            options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+        });
+        builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "CityBrain API";
+            document.Info.Description = "The hub (中枢) of a city's departments: registry, sharing on demand, gateway, audit.";
+            return Task.CompletedTask;
+        }));
+        builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
+
+        builder.Services.AddHub();
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealth });
+        app.MapOpenApi();
+        app.MapScalarApiReference("/api-reference", options => options.WithTitle("CityBrain API"));
+        app.MapGet("/", () => Results.Redirect("/api-reference")).ExcludeFromDescription();
+        app.MapHub();
+        return app;
+    }
+
+    /// <summary>Brings the store to the current schema and loads the hub's keys; the node is ready after this.</summary>
+    public static async Task PrepareAsync(WebApplication app, CancellationToken cancellationToken)
+    {
+        var store = app.Services.GetRequiredService<IOperationalStore>();
+        await MigrationRunner.ApplyAsync(store, app.Services.GetServices<IMigrationSet>(), cancellationToken);
+        app.Services.GetRequiredService<HubKeyring>();
+        await DemoSeed.EnsureAsync(app.Services, cancellationToken);
+    }
+
+    private static Task WriteHealth(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsJsonAsync(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), e.Value.Description }),
+        });
+    }
+
+    private sealed class StoreHealthCheck(IOperationalStore store) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await using var connection = await store.OpenConnectionAsync(cancellationToken);
+                await using var command = connection.CreateCommand();
+                command.CommandText = "SELECT COUNT(*) FROM schema_migrations";
+                await command.ExecuteScalarAsync(cancellationToken);
+                return HealthCheckResult.Healthy(store.Description);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return HealthCheckResult.Unhealthy($"{store.Description}: {e.Message}");
+            }
+        }
+    }
+}
