@@ -1,4 +1,5 @@
 using CityBrain.Hub.Audit;
+using CityBrain.Hub.Gateway;
 using CityBrain.Hub.Registry;
 using CityBrain.Hub.Security;
 using CityBrain.Hub.Sharing;
@@ -42,6 +43,8 @@ public static class HubModule
         services.AddSingleton<IGrantLookup>(sp => sp.GetRequiredService<SharingStore>());
         services.AddSingleton<SharingService>();
         services.AddHostedService<EscalationService>();
+
+        services.AddHubGateway();
         return services;
     }
 
@@ -51,6 +54,7 @@ public static class HubModule
         routes.MapRegistryApi();
         routes.MapSharingApi();
         routes.MapAuditApi();
+        routes.MapHubGateway();
         return routes;
     }
 }

@@ -64,7 +64,7 @@ public sealed class HubFlowTests
 
         // Register a unit, a system and an interface from a YAML file.
         var registered = await admin.PostAsync("/api/hub/registry", new StringContent(RegistryYaml(backend.BaseUrl), Encoding.UTF8, "application/yaml"));
-        Assert.Equal(HttpStatusCode.OK, registered.StatusCode);
+        await HttpAssert.StatusAsync(HttpStatusCode.OK, registered);
         var change = await registered.Content.ReadFromJsonAsync<JsonObject>();
         Assert.Equal(2, (int)change!["systems"]!);
         var secret = (string)change["clientSecrets"]!["mz-dibao"]!;
@@ -76,13 +76,13 @@ public sealed class HubFlowTests
 
         // The consumer system logs in with its client credentials.
         var login = await node.Client().PostAsJsonAsync("/api/auth/token", new { clientId = "mz-dibao", clientSecret = secret });
-        Assert.Equal(HttpStatusCode.OK, login.StatusCode);
+        await HttpAssert.StatusAsync(HttpStatusCode.OK, login);
         var consumer = node.Client((string)(await login.Content.ReadFromJsonAsync<JsonObject>())!["accessToken"]!);
         consumer.DefaultRequestHeaders.Add("X-Purpose", "dibao-eligibility");
 
         // Without a grant: 403.
         var refused = await consumer.GetAsync($"/hub/call/police-pop/person/{Citizen}");
-        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        await HttpAssert.StatusAsync(HttpStatusCode.Forbidden, refused);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
 
         // File a request; the owner approves fewer fields, some masked.
@@ -95,7 +95,7 @@ public sealed class HubFlowTests
             legalBasis = "《社会救助暂行办法》第十一条",
             days = 90,
         });
-        Assert.Equal(HttpStatusCode.Created, filed.StatusCode);
+        await HttpAssert.StatusAsync(HttpStatusCode.Created, filed);
         var request = await filed.Content.ReadFromJsonAsync<JsonObject>();
         Assert.Equal("pending", (string)request!["status"]!);
 
@@ -108,14 +108,14 @@ public sealed class HubFlowTests
             days = 30,
             reason = "phone number not needed for eligibility",
         });
-        Assert.Equal(HttpStatusCode.OK, decided.StatusCode);
+        await HttpAssert.StatusAsync(HttpStatusCode.OK, decided);
         var decision = await decided.Content.ReadFromJsonAsync<JsonObject>();
         Assert.Equal("granted", (string)decision!["status"]!);
         var grantId = (string)decision["grantId"]!;
 
         // The call answers only the granted fields, masked as granted.
         var answered = await consumer.GetAsync($"/hub/call/police-pop/person/{Citizen}");
-        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        await HttpAssert.StatusAsync(HttpStatusCode.OK, answered);
         var body = (await answered.Content.ReadFromJsonAsync<JsonObject>())!;
         Assert.Equal(["DZ", "SFZH", "XB", "XM"], body.Select(p => p.Key).Order(StringComparer.Ordinal).ToArray());
         Assert.Equal("1", (string)body["XB"]!);
@@ -134,8 +134,8 @@ public sealed class HubFlowTests
         Assert.Contains("XM", access["maskedFields"]!.ToJsonString(), StringComparison.Ordinal);
 
         // Revoked: refused at once.
-        Assert.Equal(HttpStatusCode.NoContent, (await owner.DeleteAsync($"/api/hub/grants/{grantId}")).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await consumer.GetAsync($"/hub/call/police-pop/person/{Citizen}")).StatusCode);
+        await HttpAssert.StatusAsync(HttpStatusCode.NoContent, await owner.DeleteAsync($"/api/hub/grants/{grantId}"));
+        await HttpAssert.StatusAsync(HttpStatusCode.Forbidden, await consumer.GetAsync($"/hub/call/police-pop/person/{Citizen}"));
 
         // No personal data in clear in any log line.
         Assert.DoesNotContain(node.Logs, line => line.Contains(Citizen, StringComparison.Ordinal) || line.Contains("张三", StringComparison.Ordinal));

@@ -24,6 +24,9 @@ public sealed class PopulationSystem : IAsyncDisposable
         ["33010619851212002X"] = new("欧阳娜娜", "33010619851212002X", "2", "19851212", "浙江省杭州市西湖区北山街道曙光路8号", "13998765432"),
     };
 
+    // The department's own style: upper-case pinyin initials, as its database has them.
+    private static readonly System.Text.Json.JsonSerializerOptions PinyinStyle = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private readonly WebApplication _app;
 
     private PopulationSystem(WebApplication app, string baseUrl)
@@ -62,7 +65,7 @@ public sealed class PopulationSystem : IAsyncDisposable
         });
         app.MapGet("/persons/{sfzh}", (string sfzh) =>
             People.TryGetValue(sfzh, out var person)
-                ? Results.Json(new { person.XM, person.SFZH, person.XB, person.CSRQ, person.DZ, person.SJHM, HJZT = "正常" })
+                ? Results.Json(new { person.XM, person.SFZH, person.XB, person.CSRQ, person.DZ, person.SJHM, HJZT = "正常" }, PinyinStyle)
                 : Results.NotFound(new { code = "404", message = "查无此人" }));
         await app.StartAsync();
         var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
