@@ -43,6 +43,7 @@ public static class HubModule
         services.AddSingleton<IGrantLookup>(sp => sp.GetRequiredService<SharingStore>());
         services.AddSingleton<SharingService>();
         services.AddHostedService<EscalationService>();
+        services.AddSingleton<IHubMetrics, SharingMetrics>();
 
         services.AddHubGateway();
         return services;
@@ -53,6 +54,7 @@ public static class HubModule
         routes.MapAuthApi();
         routes.MapRegistryApi();
         routes.MapSharingApi();
+        SharingMetrics.MapMetricsApi(routes);
         routes.MapAuditApi();
         routes.MapHubGateway();
         return routes;

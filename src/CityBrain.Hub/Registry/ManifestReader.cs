@@ -66,4 +66,6 @@ internal static class ManifestReader
 public static class RegistryFile
 {
     public static RegistryManifest Read(string path) => ManifestReader.ParseFile<RegistryManifest>(path);
+
+    public static RegistryManifest Parse(string text, bool yaml) => ManifestReader.Parse<RegistryManifest>(text, yaml);
 }
