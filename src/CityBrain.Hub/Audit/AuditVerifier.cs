@@ -46,6 +46,7 @@ public static class AuditVerifier
         var checkpointsChecked = 0L;
         var leaves = new List<byte[]>(AuditLog.CheckpointEvery);
         var records = 0L;
+        long? brokenLinkAt = null;
 
         await using (var connection = await store.OpenConnectionAsync(cancellationToken))
         await using (var command = connection.CreateCommand())
@@ -90,12 +91,16 @@ public static class AuditVerifier
                     return new(records, checkpointsChecked, new(expectedSeq, AuditProblemKind.Removed,
                         seq == expectedSeq + 1 ? "the sequence skips it" : $"the sequence skips records {expectedSeq} to {seq - 1}"));
                 }
+                if (brokenLinkAt is { } broken)
+                {
+                    // The record after a broken link tells which side was forged.
+                    return string.Equals(storedPrev, prevHash, StringComparison.Ordinal)
+                        ? new(records, checkpointsChecked, new(broken - 1, AuditProblemKind.Altered, $"it was re-hashed: record {broken} chained a different hash"))
+                        : new(records, checkpointsChecked, new(broken, AuditProblemKind.Altered, $"it was replaced: it chains to no record {broken - 1} the hub wrote"));
+                }
                 if (!string.Equals(storedPrev, prevHash, StringComparison.Ordinal))
                 {
-                    return seq == 1 || IsBeyondCheckpoints(checkpoints, seq)
-                        ? new(records, checkpointsChecked, new(seq, AuditProblemKind.Inserted, $"it does not chain to record {seq - 1}: it was not written by the hub"))
-                        : new(records, checkpointsChecked, new(seq - 1, AuditProblemKind.Altered,
-                            $"it was re-hashed: record {seq} chained a different hash"));
+                    brokenLinkAt = seq;
                 }
 
                 leaves.Add(Convert.FromHexString(storedHash));
@@ -122,6 +127,10 @@ public static class AuditVerifier
             }
         }
         progress?.Report(records);
+        if (brokenLinkAt is { } last)
+        {
+            return new(records - 1, checkpointsChecked, new(last, AuditProblemKind.Inserted, $"the last record does not chain to record {last - 1}: it was not written by the hub"));
+        }
         if (checkpointIndex < checkpoints.Count)
         {
             var checkpoint = checkpoints[checkpointIndex];
@@ -149,8 +158,6 @@ public static class AuditVerifier
         }
         return null;
     }
-
-    private static bool IsBeyondCheckpoints(List<Checkpoint> checkpoints, long seq) => checkpoints.Count == 0 || seq > checkpoints[^1].ToSeq;
 
     private static bool HexEquals(ReadOnlySpan<byte> bytes, string hex)
     {
