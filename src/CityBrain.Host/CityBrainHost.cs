@@ -42,6 +42,8 @@ public static class CityBrainHost
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
             context.ProblemDetails.Instance ??= context.HttpContext.Request.Path);
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        // Unreadable bodies reach the one exception handler, which says what was wrong (the default answers a bare 400).
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         builder.Services.ConfigureHttpJsonOptions(options =>
         {
             // A misspelt field is an error, not a silently ignored one.

@@ -92,8 +92,10 @@ internal static class GatewayEndpoint
             }
             if (!quota.TryConsume(grant, time.GetUtcNow()))
             {
-                context.Response.Headers.RetryAfter = quota.SecondsUntilReset(time.GetUtcNow()).ToString(CultureInfo.InvariantCulture);
-                throw new ProblemException(429, "Quota exceeded", $"the grant for {resource} allows {grant.DailyQuota} calls a day; they are used up");
+                throw new ProblemException(429, "Quota exceeded", $"the grant for {resource} allows {grant.DailyQuota} calls a day; they are used up")
+                {
+                    Headers = { ["Retry-After"] = quota.SecondsUntilReset(time.GetUtcNow()).ToString(CultureInfo.InvariantCulture) },
+                };
             }
         }
         catch (ProblemException e)

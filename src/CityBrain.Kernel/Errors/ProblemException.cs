@@ -10,6 +10,9 @@ public class ProblemException(int status, string title, string detail, IDictiona
     public int Status { get; } = status;
     public string Title { get; } = title;
     public IDictionary<string, string[]>? Errors { get; } = errors;
+
+    /// <summary>Response headers the answer needs (Retry-After on 429, say).</summary>
+    public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>Bad input: 400 with the offending fields named.</summary>

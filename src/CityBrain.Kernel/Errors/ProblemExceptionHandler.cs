@@ -15,7 +15,8 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         {
             ProblemException p when p.Errors is not null => new HttpValidationProblemDetails(p.Errors) { Status = p.Status, Title = p.Title, Detail = p.Message },
             ProblemException p => new ProblemDetails { Status = p.Status, Title = p.Title, Detail = p.Message },
-            BadHttpRequestException b => new ProblemDetails { Status = b.StatusCode, Title = "The request is invalid", Detail = b.Message },
+            BadHttpRequestException { InnerException: JsonException j } b => new ProblemDetails { Status = b.StatusCode, Title = "The request body is not valid", Detail = j.Message },
+            BadHttpRequestException b => new ProblemDetails { Status = b.StatusCode, Title = b.StatusCode == 413 ? "The request body is too large" : "The request is invalid", Detail = b.Message },
             JsonException j => new ProblemDetails { Status = 400, Title = "The request body is not valid JSON", Detail = j.Message },
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => new ProblemDetails { Status = 499, Title = "Client closed request" },
             _ => new ProblemDetails { Status = 500, Title = "An unexpected error occurred", Detail = "The error was logged; the request had no effect that was acknowledged." },
@@ -29,6 +30,13 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
             LogUnexpected(logger, httpContext.Request.Method, httpContext.Request.Path, exception);
         }
         httpContext.Response.StatusCode = problem.Status ?? 500;
+        if (exception is ProblemException { Headers.Count: > 0 } withHeaders)
+        {
+            foreach (var (name, value) in withHeaders.Headers)
+            {
+                httpContext.Response.Headers[name] = value;
+            }
+        }
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }
 
