@@ -178,6 +178,44 @@ public sealed class ProblemExceptionHandlerTests : IAsyncLifetime
         Assert.Contains("$.divisionCode", (string)problem["detail"]!, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task TryHandleAsync_CancelledBecauseTheClientLeft_499AndNotLogged()
+    {
+        // A client that has gone cannot be observed over HTTP, so the handler is called as the middleware calls it.
+        using var left = new CancellationTokenSource();
+        await left.CancelAsync();
+        var context = NewContext();
+        context.RequestAborted = left.Token;
+
+        var handled = await Handler().TryHandleAsync(context, new OperationCanceledException(left.Token), TestContext.Current.CancellationToken);
+
+        Assert.True(handled);
+        Assert.Equal(499, context.Response.StatusCode);
+        Assert.DoesNotContain(_logs.Entries, e => e.Category == typeof(ProblemExceptionHandler).FullName);
+    }
+
+    [Fact]
+    public async Task TryHandleAsync_CancelledWhileTheClientWaits_500AndLogged()
+    {
+        // A timeout inside the server is the server's failure, not the client's.
+        var context = NewContext();
+
+        await Handler().TryHandleAsync(context, new OperationCanceledException("provider call timed out"), TestContext.Current.CancellationToken);
+
+        Assert.Equal(500, context.Response.StatusCode);
+        Assert.Single(_logs.Entries, e => e.Category == typeof(ProblemExceptionHandler).FullName && e.Level == LogLevel.Error);
+    }
+
+    private ProblemExceptionHandler Handler() => ActivatorUtilities.CreateInstance<ProblemExceptionHandler>(_app!.Services);
+
+    private DefaultHttpContext NewContext()
+    {
+        var context = new DefaultHttpContext { RequestServices = _app!.Services };
+        context.Request.Method = "GET";
+        context.Response.Body = new MemoryStream();
+        return context;
+    }
+
     private async Task<(HttpResponseMessage Response, JsonObject Problem)> GetProblemAsync(string path)
     {
         var response = await Client.GetAsync(path);
