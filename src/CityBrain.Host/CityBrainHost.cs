@@ -79,7 +79,7 @@ public static class CityBrainHost
     public static async Task PrepareAsync(WebApplication app, CancellationToken cancellationToken)
     {
         var store = app.Services.GetRequiredService<IOperationalStore>();
-        await MigrationRunner.ApplyAsync(store, app.Services.GetServices<IMigrationSet>(), cancellationToken);
+        await MigrationRunner.ApplyAsync(store, app.Services.GetServices<IMigrationSet>(), app.Services.GetRequiredService<TimeProvider>(), cancellationToken);
         app.Services.GetRequiredService<HubKeyring>();
         await DemoSeed.EnsureAsync(app.Services, cancellationToken);
     }

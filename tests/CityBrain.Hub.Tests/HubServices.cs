@@ -45,7 +45,7 @@ public sealed class HubServices : IAsyncDisposable
         services.AddMetrics();
         services.AddHub();
         var provider = services.BuildServiceProvider();
-        await MigrationRunner.ApplyAsync(store.Store, provider.GetServices<IMigrationSet>(), CancellationToken.None);
+        await MigrationRunner.ApplyAsync(store.Store, provider.GetServices<IMigrationSet>(), provider.GetRequiredService<TimeProvider>(), CancellationToken.None);
         return new HubServices(store, provider, time);
     }
 

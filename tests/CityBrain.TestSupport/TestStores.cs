@@ -65,7 +65,7 @@ public static class TestStores
     public static async Task<TestStore> CreateMigratedAsync(string kind, IEnumerable<IMigrationSet> migrations, CancellationToken cancellationToken = default)
     {
         var store = await CreateAsync(kind, cancellationToken);
-        await MigrationRunner.ApplyAsync(store.Store, migrations, cancellationToken);
+        await MigrationRunner.ApplyAsync(store.Store, migrations, TimeProvider.System, cancellationToken);
         return store;
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 
 namespace CityBrain.Kernel.Errors;
@@ -27,7 +28,11 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         }
         if (problem.Status == 500)
         {
-            LogUnexpected(logger, httpContext.Request.Method, httpContext.Request.Path, exception);
+            // The route template, not the path: a path can carry a resident ID (/hub/call/police/person/3301...).
+            // The exception handler middleware has cleared the endpoint by now; its feature keeps the one that failed.
+            var endpoint = httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? httpContext.GetEndpoint();
+            var route = (endpoint as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)";
+            LogUnexpected(logger, httpContext.Request.Method, route, exception);
         }
         httpContext.Response.StatusCode = problem.Status ?? 500;
         if (exception is ProblemException { Headers.Count: > 0 } withHeaders)
@@ -40,6 +45,6 @@ public sealed partial class ProblemExceptionHandler(IProblemDetailsService probl
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
-    private static partial void LogUnexpected(ILogger logger, string method, string path, Exception exception);
+    [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Route}")]
+    private static partial void LogUnexpected(ILogger logger, string method, string route, Exception exception);
 }

@@ -30,7 +30,7 @@ public readonly record struct ResidentId
         return CheckCharacters[sum % 11];
     }
 
-    /// <summary>Validates format, birth date and check character; lower-case 'x' is accepted and normalised.</summary>
+    /// <summary>Validates format, birthplace province, birth date and check character; lower-case 'x' is accepted and normalised.</summary>
     public static bool TryParse([NotNullWhen(true)] string? text, out ResidentId id, out string? error)
     {
         id = default;
@@ -54,6 +54,12 @@ public readonly record struct ResidentId
             error = "the check character must be a digit or X";
             return false;
         }
+        // Residence permits of Hong Kong, Macao and Taiwan residents carry 810000, 820000 and 830000 in the same format.
+        if (!Identifiers.DivisionCode.IsProvince(text.AsSpan(0, 2)) && !text.StartsWith("83", StringComparison.Ordinal))
+        {
+            error = "characters 1-6 must be a birthplace division code (GB/T 2260)";
+            return false;
+        }
         if (!DateOnly.TryParseExact(text.AsSpan(6, 8), "yyyyMMdd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
         {
             error = "characters 7-14 must be a valid birth date (yyyyMMdd)";
@@ -68,10 +74,30 @@ public readonly record struct ResidentId
         return true;
     }
 
+    /// <summary>
+    /// As <see cref="TryParse(string?, out ResidentId, out string?)"/>, and the holder must be born by <paramref name="today"/>:
+    /// the caller's clock decides (the city clock in a simulation), so the parse itself stays free of time.
+    /// </summary>
+    public static bool TryParse([NotNullWhen(true)] string? text, DateOnly today, out ResidentId id, out string? error)
+    {
+        if (!TryParse(text, out id, out error))
+        {
+            return false;
+        }
+        if (id.BirthDate > today)
+        {
+            id = default;
+            error = "characters 7-14 are a birth date after today";
+            return false;
+        }
+        return true;
+    }
+
     public static bool IsValid(string? text) => TryParse(text, out _, out _);
 
+    // The message names the rule broken, never the text: a resident ID must not reach a log in clear.
     public static ResidentId Parse(string text) =>
-        TryParse(text, out var id, out var error) ? id : throw new FormatException($"'{text}' is not a valid resident ID: {error}");
+        TryParse(text, out var id, out var error) ? id : throw new FormatException($"not a valid resident ID: {error}");
 
     public override string ToString() => Value;
 }
