@@ -35,6 +35,8 @@ internal sealed partial class CityBuild
         ("供水问题", "zjj", "{0}停水未提前通知，请求尽快恢复供水。"),
     ];
 
+    internal static string HotlineCategory(ref Rng rng) => rng.Pick(HotlineTopics).Category;
+
     private readonly record struct Person(int Index, string Id, string Name, string Phone, ResidentCore Core, Member Member, int Age);
 
     /// <summary>A resident's name and phone, from the household's surnames and the resident's own text stream.</summary>
