@@ -170,7 +170,7 @@ internal sealed class Population
         {
             HouseholdKind.Single => 1,
             HouseholdKind.Couple => 2,
-            HouseholdKind.Family => (byte)(2 + (rng.Chance(0.66) ? 1 : rng.Chance(0.92) ? 2 : 3)),
+            HouseholdKind.Family => (byte)(2 + (rng.Chance(0.7) ? 1 : rng.Chance(0.93) ? 2 : 3)),
             HouseholdKind.ThreeGenerations => (byte)(2 + rng.Next(1, 3)),
             _ => (byte)(1 + rng.Next(1, 3)),
         };
@@ -287,7 +287,7 @@ internal sealed class Population
         while (true)
         {
             var age = rng.Next(0, maxAge + 1);
-            var weight = age < 3 ? 0.16 : age < 6 ? 0.32 : age < 15 ? 0.6 : 1.0;
+            var weight = age < 3 ? 0.1 : age < 6 ? 0.22 : age < 15 ? 0.45 : 1.0;
             if (rng.Chance(weight))
             {
                 return age;
