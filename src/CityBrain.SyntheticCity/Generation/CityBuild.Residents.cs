@@ -37,7 +37,10 @@ internal sealed partial class CityBuild
 
     internal static string HotlineCategory(ref Rng rng) => rng.Pick(HotlineTopics).Category;
 
-    private readonly record struct Person(int Index, string Id, string Name, string Phone, ResidentCore Core, Member Member, int Age);
+    private readonly record struct Person(int Index, string Id, string Name, string Phone, ResidentCore Core, Member Member, int Age, StaleDeath Stale);
+
+    /// <summary>Where a dead person still appears alive (stale-death dirt), if anywhere.</summary>
+    private enum StaleDeath { None, PopulationRegister, Labour, Dibao, Swipe }
 
     /// <summary>A resident's name and phone, from the household's surnames and the resident's own text stream.</summary>
     private (string Name, string Phone) ResidentText(int resident)
@@ -98,29 +101,29 @@ internal sealed partial class CityBuild
             var i = plan.FirstResident + m;
             var (name, phone) = ResidentText(h, members[..n], m);
             var core = _population.DrawCore(i, plan, members[m]);
-            people[m] = new Person(i, IdOf(i), name, phone, core, members[m], AgeOf(i));
+            var person = new Person(i, IdOf(i), name, phone, core, members[m], AgeOf(i), StaleDeath.None);
+            people[m] = person with { Stale = StaleDeathTarget(person, plan) };
         }
         block[CityFile.Households].Field(householdId).Field(people[0].Id).Field(addressId).Field(plan.Local ? "local" : "nonlocal").EndRow();
 
         var hukouDivision = plan.Local ? _gazetteer.Districts[plan.HukouDistrict].Code : _divisions.Codes[plan.Hometown];
+        // A household that moved in the last year moved together, from some district to this dwelling.
+        var move = Rng.For(_seed, RngStream.Activity, h, 3);
+        var moveDay = plan.Moved ? _asOf - move.Next(365) : -1;
+        var movedFrom = _gazetteer.Districts[move.Next(_gazetteer.Districts.Count)].Code;
         for (var m = 0; m < n; m++)
         {
             var p = people[m];
             WriteResident(p, plan, householdId, addressId, hukouDivision, block);
-            WritePopulationRecord(p, plan, householdId, hukouDivision, address, block);
+            WritePopulationRecord(p, plan.Local, householdId, hukouDivision, address, block);
             WriteLabourRecords(p, district, block);
-            WriteWelfareRecords(p, plan, householdId, district, block);
+            WriteWelfareRecords(p, householdId, district, block);
             WriteHealthRecords(p, people.AsSpan(0, n), districtIndex, block);
             WriteSwipes(p, districtIndex, block);
             WriteHotline(p, addressId, address, block);
-            if (plan.Moved && Rng.For(_seed, RngStream.Activity, h, 3) is var move)
+            if (plan.Moved && _birthDay[p.Index] < moveDay && (!p.Core.Dead || p.Core.DeathDay > moveDay))
             {
-                var moveDay = _asOf - move.Next(365);
-                if (p.Core.DeathDay < 0 || p.Core.DeathDay > moveDay)
-                {
-                    var from = _gazetteer.Districts[move.Next(_gazetteer.Districts.Count)].Code;
-                    block[CityFile.Events].Field(IsoTime(moveDay * 86_400L + 10 * 3600)).Field("move").Field(p.Id).Field($"from={from};to={addressId}").EndRow();
-                }
+                block[CityFile.Events].Field(IsoTime(moveDay * 86_400L + 10 * 3600)).Field("move").Field(p.Id).Field($"from={movedFrom};to={addressId}").EndRow();
             }
         }
         WriteVehicles(plan, people.AsSpan(0, n), districtIndex, block);
@@ -139,32 +142,32 @@ internal sealed partial class CityBuild
             .Field(c.Pension).Field(c.Dead ? Date(c.DeathDay) : "").EndRow();
     }
 
-    /// <summary>Where a dead person still appears alive, if anywhere: 0 none, 1 gaj, 2 rsj, 3 mzj dibao, 4 ybj swipe.</summary>
-    private int StaleDeathTarget(in Person p, in HouseholdPlan plan)
+    /// <summary>Picks, for a share of the dead, one department where they still appear alive.</summary>
+    private StaleDeath StaleDeathTarget(in Person p, in HouseholdPlan plan)
     {
         if (!p.Core.Dead)
         {
-            return 0;
+            return StaleDeath.None;
         }
         var rng = Rng.For(_seed, RngStream.Dirt, p.Index, 999);
         if (!rng.Chance(_dirt.Rates.StaleDeath))
         {
-            return 0;
+            return StaleDeath.None;
         }
-        Span<int> targets = stackalloc int[4];
+        Span<StaleDeath> targets = stackalloc StaleDeath[4];
         var count = 0;
-        targets[count++] = 1;
+        targets[count++] = StaleDeath.PopulationRegister;
         if (p.Age >= 16)
         {
-            targets[count++] = 2;
+            targets[count++] = StaleDeath.Labour; // rsj lists people from 16
         }
         if (plan.Local)
         {
-            targets[count++] = 3;
+            targets[count++] = StaleDeath.Dibao; // dibao is for local hukou only
         }
         if (p.Core.Medical != MedicalInsurance.None && p.Core.DeathDay < _asOf)
         {
-            targets[count++] = 4;
+            targets[count++] = StaleDeath.Swipe; // a day after death must still fall inside the data
         }
         return targets[rng.Next(count)];
     }
@@ -177,15 +180,15 @@ internal sealed partial class CityBuild
         _ => member.Male ? "51" : "52",
     };
 
-    private void WritePopulationRecord(in Person p, in HouseholdPlan plan, string householdId, string hukouDivision, in AddressParts address, BlockBuffers block)
+    private void WritePopulationRecord(in Person p, bool local, string householdId, string hukouDivision, in AddressParts address, BlockBuffers block)
     {
         var c = p.Core;
         var row = new[]
         {
             p.Id, p.Name, c.Male ? "1" : "2", Date(_birthDay[p.Index]), c.Ethnicity.ToString("D2", CultureInfo.InvariantCulture), householdId,
-            RelationCode(p.Member), plan.Local ? "1" : "2", hukouDivision, address.Standard, p.Phone, c.Dead ? "1" : "0", c.Dead ? Date(c.DeathDay) : "",
+            RelationCode(p.Member), local ? "1" : "2", hukouDivision, address.Standard, p.Phone, c.Dead ? "1" : "0", c.Dead ? Date(c.DeathDay) : "",
         };
-        if (StaleDeathTarget(p, plan) == 1)
+        if (p.Stale == StaleDeath.PopulationRegister)
         {
             row[11] = "0";
             row[12] = "";
@@ -227,8 +230,7 @@ internal sealed partial class CityBuild
         var status = c.Dead ? "deceased" : c.Employment.ToString().ToLowerInvariant();
         var start = c.Employment == Employment.Employed ? CompactDate(_asOf - rng.Next(30, Math.Max(31, Math.Min(c.SocialMonths, 240) * 30))) : "";
         var row = new[] { p.Id, p.Name, district.Code, c.Employer >= 0 ? _uscc[c.Employer] : "", status, start, c.Employment == Employment.Employed ? Int(c.Wage) : "" };
-        var plan = _plans[HouseholdOfPerson(p)];
-        if (StaleDeathTarget(p, plan) == 2)
+        if (p.Stale == StaleDeath.Labour)
         {
             row[4] = p.Age >= 60 ? "retired" : "employed";
             DirtPlanter.Record(block[CityFile.Dirt], DirtKind.StaleDeath, CityFile.RsjPersons, p.Id, "employment_status", "deceased", row[4]);
@@ -264,13 +266,11 @@ internal sealed partial class CityBuild
         }
     }
 
-    private int HouseholdOfPerson(in Person p) => HouseholdOf(p.Index);
-
-    private void WriteWelfareRecords(in Person p, in HouseholdPlan plan, string householdId, District district, BlockBuffers block)
+    private void WriteWelfareRecords(in Person p, string householdId, District district, BlockBuffers block)
     {
         var c = p.Core;
         var rng = Rng.For(_seed, RngStream.Activity, p.Index, 2);
-        var staleDibao = StaleDeathTarget(p, plan) == 3;
+        var staleDibao = p.Stale == StaleDeath.Dibao;
         if (c.Dibao || staleDibao)
         {
             var amount = Math.Max(100, Population.DibaoStandard - c.Wage - c.Pension);
@@ -389,7 +389,7 @@ internal sealed partial class CityBuild
             {
                 continue; // the dead do not swipe
             }
-            WriteSwipe(prefix + k.ToString("D2", CultureInfo.InvariantCulture), p, institution, time, amount, block, plant: true);
+            WriteSwipe(prefix + k.ToString("D2", CultureInfo.InvariantCulture), p, institution, time, amount, block);
         }
         if (_ringMembers.TryGetValue(p.Index, out var rings))
         {
@@ -401,11 +401,11 @@ internal sealed partial class CityBuild
                 {
                     var (time, institution) = r.Sessions[s];
                     var amount = (long)(ringRng.Next(180, 320) * 100);
-                    WriteSwipe(prefix + (60 + s).ToString("D2", CultureInfo.InvariantCulture), p, institution, time + ringRng.Next(0, 25 * 60), amount, block, plant: true);
+                    WriteSwipe(prefix + (60 + s).ToString("D2", CultureInfo.InvariantCulture), p, institution, time + ringRng.Next(0, 25 * 60), amount, block);
                 }
             }
         }
-        if (StaleDeathTarget(p, _plans[HouseholdOf(p.Index)]) == 4)
+        if (p.Stale == StaleDeath.Swipe)
         {
             // A card swiped after its holder's death: only the department's file has it.
             var day = c.DeathDay + 1 + rng.Next(Math.Max(1, _asOf - c.DeathDay));
@@ -420,11 +420,11 @@ internal sealed partial class CityBuild
 
     private static string YbjTime(long seconds) => Local(seconds).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
 
-    private void WriteSwipe(string id, in Person p, int institution, long time, long amount, BlockBuffers block, bool plant)
+    private void WriteSwipe(string id, in Person p, int institution, long time, long amount, BlockBuffers block)
     {
         block[CityFile.Swipes].Field(id).Field(p.Id).Field(_institutionCodes[institution]).Field(IsoTime(time)).Money(amount).EndRow();
         var row = new[] { id, p.Id, _institutionCodes[institution], YbjTime(time), Yuan(amount) };
-        var kind = plant ? _dirt.Choose(CityFile.YbjSettlements, (long)p.Index * 100 + int.Parse(id.AsSpan(9), CultureInfo.InvariantCulture), SetlDirt, out _) : DirtKind.None;
+        var kind = _dirt.Choose(CityFile.YbjSettlements, (long)p.Index * 100 + int.Parse(id.AsSpan(9), CultureInfo.InvariantCulture), SetlDirt, out _);
         DirtPlanter.Emit(block, CityFile.YbjSettlements, row, id, kind, 4, kind == DirtKind.ImpossibleValue ? Yuan(-amount - 100) : "");
     }
 

@@ -191,14 +191,6 @@ internal sealed class CityWriter : IDisposable
 
     public long Rows(CityFile file) => _rows[(int)file];
 
-    public async Task FlushAsync(CancellationToken cancellationToken)
-    {
-        foreach (var stream in _streams)
-        {
-            await stream.FlushAsync(cancellationToken);
-        }
-    }
-
     /// <summary>Closes the files and returns each file's SHA-256 (lower-case hex).</summary>
     public Dictionary<CityFile, string> Finish()
     {

@@ -138,6 +138,24 @@ public sealed partial class IntegrityTests(GeneratedCity city) : IClassFixture<G
     }
 
     [Fact]
+    public void Events_DeathsAndMoves_AgreeWithTheResidents()
+    {
+        var residents = Residents.ByKey("resident_id");
+        var events = city["truth/events.csv"].Rows;
+        Assert.Equal(Residents.Rows.Count(r => r[22].Length > 0), events.Count(e => e[1] == "death"));
+        Assert.All(events.Where(e => e[1] == "death"), e => Assert.StartsWith(residents[e[2]][22], e[0], StringComparison.Ordinal));
+        var moves = events.Where(e => e[1] == "move").ToList();
+        Assert.NotEmpty(moves);
+        Assert.All(moves, e =>
+        {
+            var person = residents[e[2]];
+            Assert.True(string.CompareOrdinal(person[3], e[0][..10]) < 0, "born before moving");
+            Assert.True(person[22].Length == 0 || string.CompareOrdinal(person[22], e[0][..10]) > 0, "alive when moving");
+            Assert.EndsWith(";to=" + person[9], e[3], StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
     public void AgePyramid_RoughlyHangzhous()
     {
         var asOf = new DateOnly(2025, 12, 31);
