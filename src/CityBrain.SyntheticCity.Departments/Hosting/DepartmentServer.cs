@@ -36,11 +36,11 @@ internal static partial class DepartmentServer
                 {
                     throw new DepartmentException(Refusal.Unauthorized, $"the {credential.Header} header is missing or wrong");
                 }
-                await next(context);
-                if (context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed && !context.Response.HasStarted)
+                if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
                 {
-                    throw new DepartmentException(Refusal.MethodNotAllowed, $"{context.Request.Method} is not allowed here: every operation is a GET");
+                    throw new DepartmentException(Refusal.MethodNotAllowed, $"{context.Request.Method} is not allowed: every operation of this system is a GET");
                 }
+                await next(context);
             }
             catch (DepartmentException e) when (!context.Response.HasStarted)
             {
