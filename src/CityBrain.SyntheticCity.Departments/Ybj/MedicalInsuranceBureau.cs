@@ -38,7 +38,7 @@ internal sealed class MedicalInsuranceBureau : Department
         Column.Public("fixmedins_code", "定点医药机构编号"),
         Column.Public("fixmedins_name", "定点医药机构名称"),
         Column.Public("fixmedins_type", "机构类型"),
-        Column.Public("addr", "地址"),
+        new("addr", "地址", ColumnKind.Text, "public", "address"),
     ], ["fixmedins_code"], Sharing: "unconditional", UpdateFrequency: "monthly");
 
     public override string Code => "ybj";
