@@ -152,6 +152,45 @@ public sealed class HubEndToEndTests(RunningCity city) : IClassFixture<RunningCi
         }
     }
 
+    [Fact]
+    public async Task ApplyRegistry_DepartmentsRestartedOnNewPorts_HubFollowsTheNewBaseUrls()
+    {
+        await ApplyAsync(city.Cluster.RegistryYaml);
+        var secret = await ApplyAsync("""
+            systems:
+              - code: enterprise-portal
+                unit: dsj
+                name: 企业服务门户
+                baseUrl: http://127.0.0.1:9
+            """);
+        var consumer = await LoginAsync("enterprise-portal", (string)secret["enterprise-portal"]!);
+        using var filed = await consumer.PostAsJsonAsync("/api/hub/requests", new
+        {
+            consumer = "enterprise-portal",
+            resource = "scjgj-registry/enterprise",
+            fields = new[] { "entname" },
+            purpose = Purpose,
+            legalBasis = "《企业信息公示暂行条例》",
+            days = 30,
+        });
+        Assert.Equal(HttpStatusCode.Created, filed.StatusCode);
+        var call = $"/hub/call/scjgj-registry/enterprise/{CreditCode(2)}";
+
+        // A second start from the same data folder: same databases and credentials, new ports, registry applied again.
+        await using (var restarted = await DepartmentCluster.StartAsync(city.CityDirectory, city.DataDirectory, CancellationToken.None))
+        {
+            Assert.NotEqual(city.Cluster.BaseUrls["scjgj"], restarted.BaseUrls["scjgj"]);
+            await ApplyAsync(restarted.RegistryYaml);
+            var answered = await consumer.GetAsync(call);
+            Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+            Assert.Equal(EnterpriseName(2), (string)(await answered.Content.ReadFromJsonAsync<JsonObject>())!["entname"]!);
+        }
+
+        // The restarted systems are gone: the hub reaches for them, not for the old ports, and says so.
+        var gone = await consumer.GetAsync(call);
+        Assert.Equal(HttpStatusCode.BadGateway, gone.StatusCode);
+    }
+
     private async Task<JsonObject> ApplyAsync(string yaml)
     {
         using var response = await _admin.PostAsync("/api/hub/registry", new StringContent(yaml, Encoding.UTF8, "application/yaml"));

@@ -36,7 +36,7 @@ internal static partial class DepartmentServer
                 {
                     throw new DepartmentException(Refusal.Unauthorized, $"the {credential.Header} header is missing or wrong");
                 }
-                if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+                if (!HttpMethods.IsGet(context.Request.Method))
                 {
                     throw new DepartmentException(Refusal.MethodNotAllowed, $"{context.Request.Method} is not allowed: every operation of this system is a GET");
                 }
