@@ -260,6 +260,15 @@ public sealed class DepartmentStyleTests(RunningCity city) : IClassFixture<Runni
     }
 
     [Fact]
+    public async Task JtjVehicle_TextWhereEpochMillisecondsBelong_ServedAsStoredText()
+    {
+        var (_, body) = await city.GetAsync("jtj", $"/jtj/api/vehicles/{Uri.EscapeDataString(Plate(11))}");
+
+        Assert.Equal(System.Text.Json.JsonValueKind.String, body["ccdjrq"]!.GetValueKind());
+        Assert.Equal("2019-03-01", (string)body["ccdjrq"]!);
+    }
+
+    [Fact]
     public async Task OpenApi_EveryDepartment_DescribesEachOperationWithClassifiedFields()
     {
         foreach (var system in city.Cluster.Registry.Systems)

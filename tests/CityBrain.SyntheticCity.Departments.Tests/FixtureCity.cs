@@ -163,7 +163,8 @@ internal static class FixtureCity
     {
         WriteCsv(dir, "vehicles", "hphm,hpzl,syr,sfzh,ccdjrq",
             Enumerable.Range(0, 12).Select(k => new[] { Plate(k), k % 3 == 0 ? "52" : "02", Name(k), ResidentId(k),
-                new DateTimeOffset(2015 + k % 8, 3, 1, 0, 0, 0, TimeSpan.FromHours(8)).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) }));
+                k == 11 ? "2019-03-01" // a date where epoch milliseconds belong (impossible-value)
+                : new DateTimeOffset(2015 + k % 8, 3, 1, 0, 0, 0, TimeSpan.FromHours(8)).ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture) }));
         WriteCsv(dir, "parking", "record_id,hphm,lot_id,entry_time,exit_time,fee",
             Enumerable.Range(0, 30).Select(k => new[] { $"P{k:D6}", Plate(k % 4), $"LOT{k % 3:D3}", ParkingEntry(k).ToString(CultureInfo.InvariantCulture),
                 k == 29 ? "" : (ParkingEntry(k) + 5_400_000).ToString(CultureInfo.InvariantCulture), k == 29 ? "" : "10.00" }));

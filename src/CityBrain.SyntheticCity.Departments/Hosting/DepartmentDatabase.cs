@@ -83,7 +83,9 @@ internal sealed class DepartmentDatabase
         await using (var create = connection.CreateCommand())
         {
             create.Transaction = transaction;
-            var columns = string.Join(", ", table.Columns.Select(c => $"\"{c.Name}\" TEXT"));
+            // Integer columns get INTEGER affinity, so that ranges and order on them (epoch milliseconds) use the index;
+            // a value that is not an integer (planted dirt) stays text, as stored.
+            var columns = string.Join(", ", table.Columns.Select(c => $"\"{c.Name}\" {(c.Kind == ColumnKind.Integer ? "INTEGER" : "TEXT")}"));
             var indexes = string.Concat(table.Indexed.Select(c => $"CREATE INDEX \"ix_{table.Name}_{c}\" ON \"{table.Name}\" (\"{c}\");"));
             create.CommandText = $"CREATE TABLE \"{table.Name}\" (row_id INTEGER PRIMARY KEY, {columns});{indexes}";
             await create.ExecuteNonQueryAsync(cancellationToken);
@@ -192,10 +194,10 @@ internal sealed class Filter
 
     public Filter AtMost(string column, string? value) => value is null ? this : Add($"\"{column}\" <= {{0}}", value);
 
-    /// <summary>Numeric comparison of a text column (epoch milliseconds, amounts).</summary>
-    public Filter AtLeastNumber(string column, long? value) => value is null ? this : Add($"CAST(\"{column}\" AS INTEGER) >= {{0}}", value.Value);
+    /// <summary>A range on an integer column; stored text that is not an integer (SQLite orders text after numbers) never matches.</summary>
+    public Filter AtLeastNumber(string column, long? value) => value is null ? this : Add($"\"{column}\" >= {{0}} AND typeof(\"{column}\") = 'integer'", value.Value);
 
-    public Filter BelowNumber(string column, long? value) => value is null ? this : Add($"CAST(\"{column}\" AS INTEGER) < {{0}}", value.Value);
+    public Filter BelowNumber(string column, long? value) => value is null ? this : Add($"\"{column}\" < {{0}}", value.Value);
 
     public Filter AfterRow(long? rowId) => rowId is null ? this : Add("row_id > {0}", rowId.Value);
 

@@ -63,7 +63,7 @@ internal sealed class TransportBureau : Department
                     .Equal("hphm", r.Text("hphm"))
                     .Equal("lot_id", r.Text("lot_id"))
                     .AtLeastNumber("entry_time", r.Long("from"))
-                    .BelowNumber("entry_time", r.Long("to")), "CAST(entry_time AS INTEGER), row_id")) { ListAt = "data" },
+                    .BelowNumber("entry_time", r.Long("to")), "entry_time, row_id")) { ListAt = "data" },
         ];
     }
 
