@@ -40,6 +40,23 @@ public sealed class DepartmentDatabaseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StartAsync_CityGeneratedAgain_ReloadsOnlyTheChangedDepartment()
+    {
+        await (await DepartmentCluster.StartAsync(City, Data, CancellationToken.None)).DisposeAsync();
+        var rk = Path.Combine(City, "departments", "gaj", "rk.csv");
+        await File.WriteAllTextAsync(rk, (await File.ReadAllTextAsync(rk)).Replace(Name(1), "钱多多", StringComparison.Ordinal));
+        File.SetLastWriteTimeUtc(rk, DateTime.UtcNow.AddMinutes(1));
+
+        var loaded = new List<string>();
+        await using var second = await DepartmentCluster.StartAsync(City, Data, new SynchronousProgress(loaded), CancellationToken.None);
+        using var client = ClientFor(second, "gaj");
+        var person = await client.GetStringAsync($"/api/v1/rk/{ResidentId(1)}");
+
+        Assert.Equal(["gaj: rk.csv loaded, 31 rows"], loaded.Where(line => line.Contains("loaded", StringComparison.Ordinal)));
+        Assert.Contains("钱多多", person, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StartAsync_FileWithABrokenRecord_FailsNamingFileAndLineAndLeavesNoDatabase()
     {
         // mzj loads dibao and disability first, then fails in deaths: nothing of mzj may be left usable.

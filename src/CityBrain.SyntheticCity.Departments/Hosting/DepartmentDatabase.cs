@@ -11,36 +11,77 @@ namespace CityBrain.SyntheticCity.Departments.Hosting;
 /// </summary>
 internal sealed class DepartmentDatabase
 {
+    /// <summary>Which files, as they were then, the database was loaded from.</summary>
+    private const string SourceTable = "citybrain_loaded_from";
+
     private readonly string _connectionString;
     private readonly Dictionary<string, Table> _tables;
 
     private DepartmentDatabase(string path, IEnumerable<Table> tables)
     {
         Path = path;
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = true }.ToString();
+        _connectionString = ReadOnly(path);
         _tables = tables.ToDictionary(t => t.Name, StringComparer.Ordinal);
     }
 
     public string Path { get; }
 
+    private sealed record SourceFile(string File, long Length, long Modified);
+
+    private static string ReadOnly(string path) =>
+        new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadOnly, Pooling = true }.ToString();
+
     /// <summary>
-    /// Opens the department's database, loading it first if it does not exist yet: into a temporary file, in one
-    /// transaction, renamed into place only when complete, so that a half-loaded database is never used. A later start
-    /// reuses the file (delete it to load again).
+    /// Opens the department's database, loading it first if it does not exist yet or its files changed since (a city
+    /// generated again): into a temporary file, in one transaction, renamed into place only when complete, so that a
+    /// half-loaded database is never used. A later start with the same files, or with none, reuses the database.
     /// </summary>
     public static async Task<DepartmentDatabase> OpenOrLoadAsync(string sourceDirectory, string databasePath, IReadOnlyList<Table> tables,
         IProgress<string>? progress, CancellationToken cancellationToken)
     {
-        if (!File.Exists(databasePath))
+        var source = Fingerprint(sourceDirectory, tables);
+        if (!File.Exists(databasePath) || (source is not null && !source.SequenceEqual(await LoadedFromAsync(databasePath, cancellationToken))))
         {
-            await LoadAsync(sourceDirectory, databasePath, tables, progress, cancellationToken);
+            await LoadAsync(sourceDirectory, databasePath, tables, source, progress, cancellationToken);
         }
         return new DepartmentDatabase(databasePath, tables);
     }
 
-    private static async Task LoadAsync(string sourceDirectory, string databasePath, IReadOnlyList<Table> tables, IProgress<string>? progress,
-        CancellationToken cancellationToken)
+    /// <summary>Name, length and write time of each department file, or null when the files are not all there.</summary>
+    private static List<SourceFile>? Fingerprint(string sourceDirectory, IReadOnlyList<Table> tables)
     {
+        var files = tables.Select(t => new FileInfo(System.IO.Path.Combine(sourceDirectory, t.FileName))).ToList();
+        return files.All(f => f.Exists) ? files.Select(f => new SourceFile(f.Name, f.Length, f.LastWriteTimeUtc.Ticks)).ToList() : null;
+    }
+
+    private static async Task<List<SourceFile>> LoadedFromAsync(string databasePath, CancellationToken cancellationToken)
+    {
+        var loaded = new List<SourceFile>();
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        await connection.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT name FROM sqlite_master WHERE type = 'table' AND name = '{SourceTable}'";
+        if (await command.ExecuteScalarAsync(cancellationToken) is null)
+        {
+            return loaded;
+        }
+        command.CommandText = $"SELECT file, length, modified FROM {SourceTable} ORDER BY position";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            loaded.Add(new SourceFile(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
+        }
+        return loaded;
+    }
+
+    private static async Task LoadAsync(string sourceDirectory, string databasePath, IReadOnlyList<Table> tables, List<SourceFile>? source,
+        IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        if (source is null)
+        {
+            var missing = tables.Select(t => System.IO.Path.Combine(sourceDirectory, t.FileName)).First(f => !File.Exists(f));
+            throw new FileNotFoundException($"the department file {missing} is missing", missing);
+        }
         var code = System.IO.Path.GetFileNameWithoutExtension(databasePath);
         var temporary = databasePath + ".loading";
         File.Delete(temporary);
@@ -62,9 +103,32 @@ internal sealed class DepartmentDatabase
                     var rows = await LoadTableAsync(connection, transaction, System.IO.Path.Combine(sourceDirectory, table.FileName), table, cancellationToken);
                     progress?.Report(string.Create(CultureInfo.InvariantCulture, $"{code}: {table.FileName} loaded, {rows:N0} rows"));
                 }
+                await using (var record = connection.CreateCommand())
+                {
+                    record.Transaction = transaction;
+                    record.CommandText = $"CREATE TABLE {SourceTable} (position INTEGER PRIMARY KEY, file TEXT NOT NULL, length INTEGER NOT NULL, modified INTEGER NOT NULL)";
+                    await record.ExecuteNonQueryAsync(cancellationToken);
+                    record.CommandText = $"INSERT INTO {SourceTable} (file, length, modified) VALUES ($file, $length, $modified)";
+                    foreach (var file in source)
+                    {
+                        record.Parameters.Clear();
+                        record.Parameters.AddWithValue("$file", file.File);
+                        record.Parameters.AddWithValue("$length", file.Length);
+                        record.Parameters.AddWithValue("$modified", file.Modified);
+                        await record.ExecuteNonQueryAsync(cancellationToken);
+                    }
+                }
                 await transaction.CommitAsync(cancellationToken);
             }
-            File.Move(temporary, databasePath);
+            // Synchronous writes were off: put the whole file on disk before it takes the database's name.
+            await using (var written = new FileStream(temporary, FileMode.Open, FileAccess.ReadWrite))
+            {
+                written.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, databasePath, overwrite: true);
+            // Pooled connections of an earlier start in this process still read the replaced file.
+            using var pooled = new SqliteConnection(ReadOnly(databasePath));
+            SqliteConnection.ClearPool(pooled);
         }
         catch
         {
@@ -76,10 +140,6 @@ internal sealed class DepartmentDatabase
     private static async Task<long> LoadTableAsync(SqliteConnection connection, SqliteTransaction transaction, string file, Table table,
         CancellationToken cancellationToken)
     {
-        if (!File.Exists(file))
-        {
-            throw new FileNotFoundException($"the department file {file} is missing", file);
-        }
         await using (var create = connection.CreateCommand())
         {
             create.Transaction = transaction;
