@@ -26,17 +26,13 @@ internal sealed record Column(string Name, string Description, ColumnKind Kind =
 }
 
 /// <summary>
-/// One department file and the table it loads into: <c>departments/&lt;code&gt;/&lt;File&gt;.csv</c> → table <c>File</c>.
+/// One department file and the table it loads into: <c>departments/&lt;code&gt;/&lt;Name&gt;.csv</c> → table <c>Name</c>.
 /// <see cref="Indexed"/> are the columns the department's queries filter or look up by.
 /// </summary>
-internal sealed record Table(string File, string Title, IReadOnlyList<Column> Columns, IReadOnlyList<string> Indexed,
+internal sealed record Table(string Name, string Title, IReadOnlyList<Column> Columns, IReadOnlyList<string> Indexed,
     string Sharing = "conditional", string UpdateFrequency = "daily")
 {
-    public string Name => File;
-
-    public string FileName => File + ".csv";
-
-    public Column this[string name] => Columns.First(c => c.Name == name);
+    public string FileName => Name + ".csv";
 }
 
 /// <summary>A declared request parameter, as the hub's registry and the OpenAPI description name it.</summary>

@@ -19,12 +19,9 @@ internal sealed class DepartmentDatabase
 
     private DepartmentDatabase(string path, IEnumerable<Table> tables)
     {
-        Path = path;
         _connectionString = ReadOnly(path);
         _tables = tables.ToDictionary(t => t.Name, StringComparer.Ordinal);
     }
-
-    public string Path { get; }
 
     private sealed record SourceFile(string File, long Length, long Modified);
 
@@ -50,7 +47,7 @@ internal sealed class DepartmentDatabase
     /// <summary>Name, length and write time of each department file, or null when the files are not all there.</summary>
     private static List<SourceFile>? Fingerprint(string sourceDirectory, IReadOnlyList<Table> tables)
     {
-        var files = tables.Select(t => new FileInfo(System.IO.Path.Combine(sourceDirectory, t.FileName))).ToList();
+        var files = tables.Select(t => new FileInfo(Path.Combine(sourceDirectory, t.FileName))).ToList();
         return files.All(f => f.Exists) ? files.Select(f => new SourceFile(f.Name, f.Length, f.LastWriteTimeUtc.Ticks)).ToList() : null;
     }
 
@@ -79,10 +76,10 @@ internal sealed class DepartmentDatabase
     {
         if (source is null)
         {
-            var missing = tables.Select(t => System.IO.Path.Combine(sourceDirectory, t.FileName)).First(f => !File.Exists(f));
+            var missing = tables.Select(t => Path.Combine(sourceDirectory, t.FileName)).First(f => !File.Exists(f));
             throw new FileNotFoundException($"the department file {missing} is missing", missing);
         }
-        var code = System.IO.Path.GetFileNameWithoutExtension(databasePath);
+        var code = Path.GetFileNameWithoutExtension(databasePath);
         var temporary = databasePath + ".loading";
         File.Delete(temporary);
         var connectionString = new SqliteConnectionStringBuilder { DataSource = temporary, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString();
@@ -100,7 +97,7 @@ internal sealed class DepartmentDatabase
                 await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
                 foreach (var table in tables)
                 {
-                    var rows = await LoadTableAsync(connection, transaction, System.IO.Path.Combine(sourceDirectory, table.FileName), table, cancellationToken);
+                    var rows = await LoadTableAsync(connection, transaction, Path.Combine(sourceDirectory, table.FileName), table, cancellationToken);
                     progress?.Report(string.Create(CultureInfo.InvariantCulture, $"{code}: {table.FileName} loaded, {rows:N0} rows"));
                 }
                 await using (var record = connection.CreateCommand())

@@ -24,8 +24,6 @@ internal sealed class DepartmentRequest(HttpContext context, DepartmentDatabase 
         return string.IsNullOrEmpty(value) ? null : value;
     }
 
-    public string Required(string name) => Text(name) ?? throw Invalid(name, "is required");
-
     public int Int(string name, int fallback, int min, int max)
     {
         var text = Text(name);

@@ -66,9 +66,17 @@ internal static partial class DepartmentServer
         }
         app.MapFallback("{**path}", context => throw new DepartmentException(Refusal.UnknownResource, $"no such resource: {context.Request.Path}"));
 
-        await app.StartAsync(cancellationToken);
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return (app, new Uri(address));
+        try
+        {
+            await app.StartAsync(cancellationToken);
+            var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            return (app, new Uri(address));
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
     }
 
     private static bool Authenticated(HttpContext context, string header, byte[] expected)
