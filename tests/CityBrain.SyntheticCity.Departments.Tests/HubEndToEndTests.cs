@@ -129,6 +129,24 @@ public sealed class HubEndToEndTests(RunningCity city) : IClassFixture<RunningCi
     }
 
     [Fact]
+    public async Task ApplyRegistry_GeneratedYaml_CatalogsEveryDepartmentFileWithItsClassification()
+    {
+        await ApplyAsync(city.Cluster.RegistryYaml);
+
+        var datasets = (await _admin.GetFromJsonAsync<JsonArray>("/api/hub/datasets"))!;
+        var units = (await _admin.GetFromJsonAsync<JsonArray>("/api/hub/units"))!;
+
+        Assert.Equal(["gaj.rk", "jtj.parking", "jtj.vehicles", "mzj.deaths", "mzj.dibao", "mzj.disability", "rsj.insurance", "rsj.persons", "rsj.units",
+            "scjgj.qy", "swj.nsr", "wjw.births", "wjw.death_certificates", "ybj.fixmedins", "ybj.insured", "ybj.setl"],
+            datasets.Select(d => (string)d!["code"]!).Order(StringComparer.Ordinal).ToArray());
+        var rk = datasets.Single(d => (string)d!["code"]! == "gaj.rk")!;
+        Assert.Equal("sensitive-personal", (string)rk["fields"]!.AsArray().Single(f => (string)f!["name"]! == "SFZH")!["level"]!);
+        Assert.Equal("unconditional", (string)datasets.Single(d => (string)d!["code"]! == "scjgj.qy")!["sharing"]!);
+        Assert.Equal("杭州市卫生健康委员会", (string)units.Single(u => (string)u!["code"]! == "wjw")!["name"]!);
+        Assert.Equal("dsj", (string)units.Single(u => (string)u!["code"]! == "wjw")!["parent"]!);
+    }
+
+    [Fact]
     public async Task ImportOpenApi_EveryDepartment_RegistersTheSameInterfacesAsTheRegistryFile()
     {
         await ApplyAsync(city.Cluster.RegistryYaml);
