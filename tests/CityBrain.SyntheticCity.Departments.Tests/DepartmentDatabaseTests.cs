@@ -78,6 +78,20 @@ public sealed class DepartmentDatabaseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StartAsync_CancelledWhileLoading_LeavesNoHalfLoadedDatabaseAndTheNextStartLoads()
+    {
+        using var cancellation = new CancellationTokenSource();
+        var cancelOnFirstFile = new CallbackProgress(_ => cancellation.Cancel());
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => DepartmentCluster.StartAsync(City, Data, cancelOnFirstFile, cancellation.Token));
+
+        Assert.Empty(Directory.GetFiles(Path.Combine(Data, "departments"), "*.loading"));
+        await using var cluster = await DepartmentCluster.StartAsync(City, Data, CancellationToken.None);
+        using var client = ClientFor(cluster, "ybj");
+        Assert.Contains(SettlementId(Settlements - 1), await client.GetStringAsync($"/ybj/api/setl?size=500"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task StartAsync_HeaderNotAsContracted_FailsQuotingTheContract()
     {
         var qy = Path.Combine(City, "departments", "scjgj", "qy.csv");
@@ -123,6 +137,11 @@ public sealed class DepartmentDatabaseTests : IAsyncLifetime
             // Left for the OS's temp cleaner.
         }
         return ValueTask.CompletedTask;
+    }
+
+    private sealed class CallbackProgress(Action<string> report) : IProgress<string>
+    {
+        public void Report(string value) => report(value);
     }
 
     /// <summary>Progress<T> posts to the thread pool; the test wants every report before StartAsync returns.</summary>
