@@ -1,3 +1,4 @@
+using CityBrain.Host.Demo;
 using System.CommandLine;
 
 namespace CityBrain.Host.Cli;
@@ -10,16 +11,26 @@ public static class CityBrainCommands
         var data = new Option<string>("--data") { Description = "The data folder (SQLite store, lake, generated city)", DefaultValueFactory = _ => "./data", Recursive = true };
         var store = new Option<string?>("--store") { Description = "Operational store: postgresql://user@host:port/db or Host=...; default SQLite in the data folder (or CITYBRAIN_STORE)", Recursive = true };
         var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => HostSettings.DefaultUrls };
+        var residents = new Option<int>("--residents") { Description = "Residents of the demo city generated on first start", DefaultValueFactory = _ => DemoCitySettings.DefaultResidents };
+        var seed = new Option<long>("--seed") { Description = "Seed of the demo city generated on first start", DefaultValueFactory = _ => DemoCitySettings.DefaultSeed };
+        var noDemo = new Option<bool>("--no-demo") { Description = "Start the hub alone: no demo city, no demo departments (a real city's install)" };
 
         var root = new RootCommand("CityBrain: a city operating platform. Without a verb, serves.");
         root.Options.Add(data);
         root.Options.Add(store);
         root.Options.Add(urls);
-        root.SetAction((result, cancellationToken) => ServeCommand.RunAsync(Settings(result, data, store, urls), cancellationToken));
+        root.Options.Add(residents);
+        root.Options.Add(seed);
+        root.Options.Add(noDemo);
+        root.SetAction((result, cancellationToken) => ServeCommand.RunAsync(Settings(result, data, store, urls), Demo(result), cancellationToken));
 
-        var serve = new Command("serve", "Start the platform (the default verb)");
+        var serve = new Command("serve", "Start the platform (the default verb); on first start, generates the demo city");
         serve.Options.Add(urls);
-        serve.SetAction((result, cancellationToken) => ServeCommand.RunAsync(Settings(result, data, store, urls), cancellationToken));
+        serve.Options.Add(residents);
+        serve.Options.Add(seed);
+        serve.Options.Add(noDemo);
+        serve.SetAction((result, cancellationToken) => ServeCommand.RunAsync(Settings(result, data, store, urls), Demo(result), cancellationToken));
+        DemoCitySettings Demo(ParseResult result) => new(!result.GetValue(noDemo), result.GetValue(residents), result.GetValue(seed));
         root.Subcommands.Add(serve);
 
         var tokenAs = new Option<string>("--as") { Description = "admin | auditor | unit:<unitCode> | system:<systemCode> | citizen:<residentId>", Required = true };

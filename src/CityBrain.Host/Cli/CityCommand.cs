@@ -61,33 +61,7 @@ internal static class CityCommand
         }
 
         var clock = Stopwatch.StartNew();
-        CityGenerationResult result = null!;
-        await AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .StartAsync(async context =>
-            {
-                var tasks = new Dictionary<string, ProgressTask>(StringComparer.Ordinal);
-                var progress = new SynchronousProgress(p =>
-                {
-                    lock (tasks)
-                    {
-                        if (!tasks.TryGetValue(p.Stage, out var task))
-                        {
-                            foreach (var earlier in tasks.Values)
-                            {
-                                earlier.Value = earlier.MaxValue;
-                            }
-                            tasks[p.Stage] = task = context.AddTask(p.Stage, maxValue: Math.Max(1, p.Total));
-                        }
-                        task.Value = Math.Min(p.Done, task.MaxValue);
-                    }
-                });
-                result = await CityGenerator.GenerateAsync(options, progress, cancellationToken);
-                foreach (var task in tasks.Values)
-                {
-                    task.Value = task.MaxValue;
-                }
-            });
+        var result = await GenerationProgressBar.GenerateAsync(options, cancellationToken);
         clock.Stop();
 
         var bytes = Directory.EnumerateFiles(result.OutputDirectory, "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
@@ -100,11 +74,5 @@ internal static class CityCommand
         AnsiConsole.MarkupLine($"[green]Generated[/] {options.Residents:N0} residents (seed {options.Seed}) in {Markup.Escape(result.OutputDirectory)}");
         AnsiConsole.MarkupLine($"elapsed {clock.Elapsed.TotalSeconds:F1} s, output {bytes / 1_048_576.0:N0} MiB, peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1_048_576.0:N0} MiB");
         return 0;
-    }
-
-    /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and arrive late).</summary>
-    private sealed class SynchronousProgress(Action<GenerationProgress> report) : IProgress<GenerationProgress>
-    {
-        public void Report(GenerationProgress value) => report(value);
     }
 }

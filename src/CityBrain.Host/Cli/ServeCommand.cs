@@ -1,16 +1,38 @@
+using CityBrain.Host.Demo;
+using CityBrain.Kernel.Storage;
+using CityBrain.SyntheticCity.Generation;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Spectre.Console;
-using CityBrain.Kernel.Storage;
 
 namespace CityBrain.Host.Cli;
 
 internal static class ServeCommand
 {
-    public static async Task<int> RunAsync(HostSettings settings, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(HostSettings settings, DemoCitySettings demo, CancellationToken cancellationToken)
     {
-        await using var app = CityBrainHost.Create(settings);
+        if (demo.Enabled && demo.Residents is <= 0 or > CityGenerationOptions.MaxResidents)
+        {
+            await Console.Error.WriteLineAsync($"citybrain serve: --residents must be between 1 and {CityGenerationOptions.MaxResidents:N0}; got {demo.Residents:N0}");
+            return 2;
+        }
+        await using var app = CityBrainHost.Create(settings, builder =>
+        {
+            if (demo.Enabled)
+            {
+                builder.Services.AddSingleton(demo);
+                builder.Services.AddSingleton<CityClock>();
+                builder.Services.AddHostedService(sp => sp.GetRequiredService<CityClock>());
+            }
+        });
+        if (demo.Enabled)
+        {
+            app.MapGet("/api/city/pulse", CityClock.GetPulse).WithTags("City").RequireAuthorization()
+                .WithSummary("The demo city's clock: city time and today's everyday events (swipes, parking, hotline calls, births, deaths, moves) by district");
+        }
         await AnsiConsole.Status().StartAsync("Preparing the store…", _ => CityBrainHost.PrepareAsync(app, cancellationToken));
+
+        await using var city = demo.Enabled ? await DemoCity.StartAsync(app.Services, settings.DataDirectory, demo, cancellationToken) : null;
         await app.StartAsync(cancellationToken);
 
         var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
@@ -21,9 +43,15 @@ internal static class ServeCommand
         table.AddRow("OpenAPI", $"{url}/openapi/v1.json");
         table.AddRow("Store", Markup.Escape(app.Services.GetRequiredService<IOperationalStore>().Description));
         table.AddRow("Data folder", Markup.Escape(settings.DataDirectory));
+        if (city is not null)
+        {
+            table.AddRow("Demo city", Markup.Escape(city.Directory));
+            table.AddRow("Departments", $"{city.Departments.Count} systems, reached only through {url}/hub/call/…");
+        }
         table.AddRow("Token", "dotnet run --project src/CityBrain.Host -- token --as admin");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"Open [bold]{url}[/] — Ctrl+C stops.");
+        // One plain line that scripts and tests can wait for, whatever the console renders.
+        Console.WriteLine($"citybrain: listening on {url}");
 
         await app.WaitForShutdownAsync(cancellationToken);
         return 0;

@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace CityBrain.EndToEnd.Tests;
+
+/// <summary>`citybrain serve` on an empty data folder: the demo city is generated, its departments start and answer through the hub.</summary>
+public sealed partial class ServeDemoCityTests
+{
+    /// <summary>One listing per department system, as a consumer would first try it (query after '?').</summary>
+    private static readonly (string System, string Interface, string Query)[] Listings =
+    [
+        ("gaj-population", "persons", "?page=1&size=5"),
+        ("mzj-assistance", "dibao-recipients", "?limit=5"),
+        ("rsj-insurance", "persons", "?offset=0&limit=5"),
+        ("scjgj-registry", "enterprises", "?pageno=1&pagesize=5"),
+        ("swj-returns", "period-returns", "?ssq=202512&page=1&size=5"),
+        ("wjw-certificates", "births", "?limit=5"),
+        ("ybj-platform", "settlements", "?size=5"),
+        ("jtj-traffic", "vehicles", "?page=1&limit=5"),
+    ];
+
+    [Fact]
+    public async Task Serve_EmptyDataFolder_GeneratesCityStartsDepartmentsAndEachAnswersThroughTheHub()
+    {
+        await using var serve = await ServeProcess.StartAsync("--residents", "3000", "--seed", "11");
+
+        // The console showed the generation and the departments starting.
+        Assert.Contains("generating a demo Hangzhou of 3,000 residents", serve.Output, StringComparison.Ordinal);
+        Assert.Contains("gaj: rk.csv loaded", serve.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(serve.DataDirectory, "city", "city.json")));
+        Assert.True(File.Exists(Path.Combine(serve.DataDirectory, "city", "truth", "dirt.csv")));
+
+        var admin = serve.Client(await serve.RunAsync("token", "--as", "admin"));
+        var systems = (await admin.GetFromJsonAsync<JsonArray>("/api/hub/systems"))!;
+        foreach (var (system, _, _) in Listings)
+        {
+            Assert.Contains(systems, s => (string?)s!["code"] == system);
+        }
+
+        // A consumer system of the data bureau's portal.
+        var registered = await admin.PostAsJsonAsync("/api/hub/systems", new { code = "e2e-portal", unit = "dsj", name = "一网通办门户", baseUrl = "http://127.0.0.1:9/" });
+        await HttpAssert.StatusAsync(HttpStatusCode.Created, registered);
+        var secret = (string)(await registered.Content.ReadFromJsonAsync<JsonObject>())!["clientSecrets"]!["e2e-portal"]!;
+        var login = await serve.Client().PostAsJsonAsync("/api/auth/token", new { clientId = "e2e-portal", clientSecret = secret });
+        await HttpAssert.StatusAsync(HttpStatusCode.OK, login);
+        var consumer = serve.Client((string)(await login.Content.ReadFromJsonAsync<JsonObject>())!["accessToken"]!);
+        consumer.DefaultRequestHeaders.Add("X-Purpose", "e2e-demo");
+
+        foreach (var (system, @interface, query) in Listings)
+        {
+            var definition = systems.Single(s => (string?)s!["code"] == system)!;
+            var unit = (string)definition["unit"]!;
+            var fields = definition["interfaces"]!.AsArray().Single(i => (string?)i!["code"] == @interface)!["fields"]!.AsArray();
+            var personal = fields.Where(f => ((string)f!["level"]!).Contains("personal", StringComparison.Ordinal)).Select(f => (string)f!["name"]!).ToArray();
+            var clear = fields.Select(f => (string)f!["name"]!).Except(personal).ToArray();
+
+            var refused = await consumer.GetAsync($"/hub/call/{system}/{@interface}{query}");
+            var filed = await consumer.PostAsJsonAsync("/api/hub/requests", new
+            {
+                consumer = "e2e-portal",
+                resource = $"{system}/{@interface}",
+                fields = fields.Select(f => (string)f!["name"]!).ToArray(),
+                purpose = "e2e-demo",
+                legalBasis = "《杭州城市大脑赋能城市治理促进条例》",
+                days = 7,
+            });
+            await HttpAssert.StatusAsync(HttpStatusCode.Created, filed);
+            var request = (await filed.Content.ReadFromJsonAsync<JsonObject>())!;
+            if ((string)request["status"]! == "pending")
+            {
+                await HttpAssert.StatusAsync(HttpStatusCode.Forbidden, refused);
+                var owner = serve.Client(await serve.RunAsync("token", "--as", $"unit:{unit}"));
+                var decided = await owner.PostAsJsonAsync($"/api/hub/requests/{request["id"]}/decision",
+                    new { approve = true, fields = clear, maskedFields = personal, days = 7, reason = "demo" });
+                await HttpAssert.StatusAsync(HttpStatusCode.OK, decided);
+            }
+            else
+            {
+                Assert.Equal("granted", (string)request["status"]!);
+            }
+
+            var answered = await consumer.GetAsync($"/hub/call/{system}/{@interface}{query}");
+            await HttpAssert.StatusAsync(HttpStatusCode.OK, answered);
+            var body = await answered.Content.ReadAsStringAsync();
+            Assert.True(JsonNode.Parse(body) is JsonObject { Count: > 0 }, $"{system}/{@interface} answered {body}");
+            // No resident ID leaves the hub in clear: every 18-character ID in the answer is masked.
+            Assert.DoesNotMatch(ClearResidentId(), body);
+        }
+
+        // One person, looked up through the hub: masked as granted.
+        var someone = File.ReadLines(Path.Combine(serve.DataDirectory, "city", "truth", "residents.csv")).Skip(1).First().Split(',')[0];
+        var person = await consumer.GetAsync($"/hub/call/gaj-population/person/{someone}");
+        await HttpAssert.StatusAsync(HttpStatusCode.Forbidden, person);
+
+        // The city clock runs: city time moves a minute for every second.
+        var before = (DateTimeOffset)(await admin.GetFromJsonAsync<JsonObject>("/api/city/pulse"))!["cityTime"]!;
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var after = (DateTimeOffset)(await admin.GetFromJsonAsync<JsonObject>("/api/city/pulse"))!["cityTime"]!;
+        Assert.True(after - before >= TimeSpan.FromMinutes(1), $"city time went from {before} to {after}");
+    }
+
+    [GeneratedRegex(@"(?<![0-9])[1-9][0-9]{5}(19|20)[0-9]{2}[01][0-9][0-3][0-9][0-9]{3}[0-9Xx](?![0-9])")]
+    private static partial Regex ClearResidentId();
+}
