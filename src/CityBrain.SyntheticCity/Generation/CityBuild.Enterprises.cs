@@ -121,9 +121,9 @@ internal sealed partial class CityBuild
         var c = _gazetteer.Communities[plan.Community];
         var employees = _employees[e];
         var size = Size(employees);
-        var name = size == "large"
-            ? $"浙江{_names.Brand(ref rng)}{industry.NameWord}集团有限公司"
-            : $"杭州{_names.Brand(ref rng)}{industry.NameWord}有限公司";
+        // A bijection of the index (the multiplier is coprime with the brand space) keeps every name distinct.
+        var brand = NamePools.UniqueBrand((e * 7_919L + 104_729) % NamePools.UniqueBrands);
+        var name = size == "large" ? $"浙江{brand}{industry.NameWord}集团有限公司" : $"杭州{brand}{industry.NameWord}有限公司";
         var addressId = "W" + (e + 1).ToString("D9", CultureInfo.InvariantCulture);
         var address = WorkplaceAddress(plan);
         WriteAddress(block[CityFile.Addresses], addressId, "workplace", c, address, 100_000_000L + e);

@@ -336,9 +336,11 @@ internal sealed partial class CityBuild
             var shortDistrict = district.Name[..^1];
             _institutionNames[k] = kind switch
             {
-                0 when k < _gazetteer.Districts.Count => $"杭州市{shortDistrict}区第一人民医院".Replace("区区", "区", StringComparison.Ordinal),
+                // 杭州市西湖区第一人民医院, but 建德市第一人民医院 (a county-level city or county names itself).
+                0 when k < _gazetteer.Districts.Count => (district.Name.EndsWith('区') ? "杭州市" : "") + district.Name + "第一人民医院",
                 0 => $"杭州{shortDistrict}{_names.Brand(ref rng)}医院",
-                1 => rng.Chance(0.5) ? $"{c.Street.Name.Replace("街道", "", StringComparison.Ordinal)}{c.Name[..^2]}社区卫生服务站" : $"{_names.Brand(ref rng)}诊所",
+                1 when rng.Chance(0.5) => c.Street.IsTown ? c.Name + "卫生室" : c.Name.Replace("社区", "社区卫生服务站", StringComparison.Ordinal),
+                1 => $"{_names.Brand(ref rng)}诊所",
                 _ => $"{_names.Brand(ref rng)}大药房({c.Roads[0]}店)",
             };
             byDistrict[districtIndex][kind].Add(k);

@@ -27,6 +27,7 @@ public static class CityGenerator
         }
     }
 
+    /// <summary>Removes what this run wrote (and the folder if it created it), nothing else.</summary>
     private static void RemovePartialOutput(string directory, bool existed)
     {
         if (!Directory.Exists(directory))
@@ -38,16 +39,10 @@ public static class CityGenerator
             Directory.Delete(directory, recursive: true);
             return;
         }
-        foreach (var entry in Directory.EnumerateFileSystemEntries(directory))
+        foreach (var folder in new[] { "truth", "departments" }.Select(f => Path.Combine(directory, f)).Where(Directory.Exists))
         {
-            if (Directory.Exists(entry))
-            {
-                Directory.Delete(entry, recursive: true);
-            }
-            else
-            {
-                File.Delete(entry);
-            }
+            Directory.Delete(folder, recursive: true);
         }
+        File.Delete(Path.Combine(directory, "city.json"));
     }
 }

@@ -112,4 +112,13 @@ internal sealed class NamePools
     }
 
     public string Brand(ref Rng rng) => rng.Pick(BrandFirst) + rng.Pick(BrandSecond);
+
+    /// <summary>Distinct brand names of four characters for distinct numbers below <see cref="UniqueBrands"/>.</summary>
+    public static string UniqueBrand(long number)
+    {
+        var n = number % UniqueBrands;
+        return string.Concat(BrandFirst[(int)(n % 40)], BrandSecond[(int)(n / 40 % 30)], BrandFirst[(int)(n / 1200 % 40)], BrandSecond[(int)(n / 48_000 % 30)]);
+    }
+
+    public const long UniqueBrands = 40L * 30 * 40 * 30;
 }

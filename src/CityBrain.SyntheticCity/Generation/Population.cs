@@ -287,7 +287,7 @@ internal sealed class Population
         while (true)
         {
             var age = rng.Next(0, maxAge + 1);
-            var weight = age < 3 ? 0.1 : age < 6 ? 0.22 : age < 15 ? 0.45 : 1.0;
+            var weight = age < 3 ? 0.09 : age < 6 ? 0.18 : age < 15 ? 0.36 : 1.0;
             if (rng.Chance(weight))
             {
                 return age;

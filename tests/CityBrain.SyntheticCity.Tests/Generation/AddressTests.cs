@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using CityBrain.SyntheticCity.Generation;
 
 namespace CityBrain.SyntheticCity.Tests.Generation;
 
@@ -46,6 +47,20 @@ public sealed partial class AddressTests(GeneratedCity city) : IClassFixture<Gen
         Assert.DoesNotContain("江干区", districts);
         Assert.Contains(divisions, d => d[0] == "330106005" && d[1] == "翠苑街道" && d[3] == "330106");
         Assert.Equal(196, divisions.Count(d => d[2] == "street"));
+    }
+
+    [Fact]
+    public void Communities_LieInsideTheirDistrictsOutline()
+    {
+        // Today's districts mapped onto the pre-2021 outlines (江干, 下城 merged or split, 临平 and 钱塘 carved out).
+        var outlines = DistrictOutlines.Load();
+        var communities = city["truth/communities.csv"].Rows;
+        var inside = communities.Count(c => outlines.Contains(c[2][..6], double.Parse(c[3], CultureInfo.InvariantCulture), double.Parse(c[4], CultureInfo.InvariantCulture)));
+        Assert.True(inside >= communities.Count * 0.98, $"{inside} of {communities.Count} communities inside their district");
+        Assert.True(outlines.Contains("330114", 120.35, 30.30), "下沙 is in 钱塘");
+        Assert.True(outlines.Contains("330105", 120.17, 30.29), "old 下城 is in 拱墅");
+        Assert.True(outlines.Contains("330113", 120.30, 30.42), "临平 is its own district");
+        Assert.False(outlines.Contains("330110", 120.30, 30.42), "and no longer part of 余杭");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using CityBrain.Kernel.Identifiers;
 
 namespace CityBrain.SyntheticCity.Tests.Generation;
@@ -133,6 +134,67 @@ public sealed class DirtTests(GeneratedCity city) : IClassFixture<GeneratedCity>
             clean++;
         }
         Assert.True(clean > GeneratedCity.Residents * 0.9);
+    }
+
+    [Fact]
+    public void DepartmentFiles_RowCounts_AreTheTruthPlusPlantedDuplicatesAndStaleRecords()
+    {
+        var residents = city["truth/residents.csv"].Rows;
+        var asOf = new DateOnly(2025, 12, 31);
+        int Planted(string kind, string file) => city["truth/dirt.csv"].Rows.Count(r => r[0] == kind && r[2] == file);
+        int Rows(string path) => city[path].Rows.Count;
+        int Age(string birth)
+        {
+            var born = DateOnly.ParseExact(birth, "yyyy-MM-dd", CultureInfo.InvariantCulture);
+            var age = asOf.Year - born.Year;
+            return asOf < born.AddYears(age) ? age - 1 : age;
+        }
+
+        Assert.Equal(residents.Count + Planted("duplicate", "rk.csv"), Rows("departments/gaj/rk.csv"));
+        Assert.Equal(residents.Count(r => Age(r[3]) >= 16) + Planted("duplicate", "persons.csv"), Rows("departments/rsj/persons.csv"));
+        Assert.Equal(residents.Count(r => r[17] != "none") + Planted("duplicate", "insured.csv"), Rows("departments/ybj/insured.csv"));
+        Assert.Equal(residents.Count(r => r[20] == "true") + Planted("duplicate", "dibao.csv") + Planted("stale-death", "dibao.csv"), Rows("departments/mzj/dibao.csv"));
+        Assert.Equal(residents.Count(r => r[22].Length > 0) + Planted("duplicate", "deaths.csv"), Rows("departments/mzj/deaths.csv"));
+        Assert.Equal(residents.Count(r => r[22].Length > 0), Rows("departments/wjw/death_certificates.csv"));
+        Assert.Equal(residents.Count(r => r[18] != "0" && r[22].Length == 0), Rows("departments/mzj/disability.csv"));
+        Assert.Equal(Rows("truth/swipes.csv") + Planted("duplicate", "setl.csv") + Planted("stale-death", "setl.csv"), Rows("departments/ybj/setl.csv"));
+        Assert.Equal(Rows("truth/vehicles.csv") + Planted("duplicate", "vehicles.csv"), Rows("departments/jtj/vehicles.csv"));
+        Assert.Equal(Rows("truth/parking.csv") + Planted("duplicate", "parking.csv"), Rows("departments/jtj/parking.csv"));
+        Assert.Equal(Rows("truth/enterprises.csv") + Planted("duplicate", "qy.csv"), Rows("departments/scjgj/qy.csv"));
+        Assert.Equal(Rows("truth/tax_monthly.csv") + Planted("duplicate", "nsr.csv"), Rows("departments/swj/nsr.csv"));
+        Assert.Equal(Rows("truth/enterprises.csv"), Rows("departments/rsj/units.csv"));
+        Assert.Equal(Rows("truth/institutions.csv"), Rows("departments/ybj/fixmedins.csv"));
+    }
+
+    [Fact]
+    public void LabourInsuranceAndTransportRecords_WithoutPlantedFaults_MatchTheTruth()
+    {
+        var residents = city["truth/residents.csv"].ByKey("resident_id");
+        var faulty = city["truth/dirt.csv"].Rows.Select(r => (r[2], r[3])).ToHashSet();
+        foreach (var row in city["departments/rsj/persons.csv"].Rows.Where(r => !faulty.Contains(("persons.csv", r[0]))))
+        {
+            var truth = residents[row[0]];
+            Assert.Equal((truth[1], truth[13], truth[22].Length > 0 ? "deceased" : truth[12]), (row[1], row[3], row[4]));
+            Assert.Equal(truth[12] == "employed" ? truth[14] : "", row[6]);
+        }
+        foreach (var row in city["departments/ybj/insured.csv"].Rows.Where(r => !faulty.Contains(("insured.csv", r[0]))))
+        {
+            var truth = residents[row[0]];
+            Assert.Equal((truth[1], truth[17] == "employee" ? "310" : "390"), (row[1], row[2]));
+        }
+        var vehicles = city["truth/vehicles.csv"].ByKey("plate");
+        foreach (var row in city["departments/jtj/vehicles.csv"].Rows.Where(r => !faulty.Contains(("vehicles.csv", r[0]))))
+        {
+            var owner = residents[vehicles[row[0]][1]];
+            Assert.Equal((owner[0], owner[1]), (row[3], row[2]));
+        }
+        var enterprises = city["truth/enterprises.csv"].ByKey("uscc");
+        foreach (var row in city["departments/scjgj/qy.csv"].Rows.Where(r => !faulty.Contains(("qy.csv", r[0]))))
+        {
+            var truth = enterprises[row[0]];
+            Assert.Equal((truth[1], truth[2], truth[4], truth[6]), (row[1], row[2], row[4], row[6]));
+            Assert.Equal(residents[truth[7]][1], row[8]);
+        }
     }
 
     [Fact]

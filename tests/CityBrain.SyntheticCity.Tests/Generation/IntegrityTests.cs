@@ -40,6 +40,15 @@ public sealed partial class IntegrityTests(GeneratedCity city) : IClassFixture<G
     }
 
     [Fact]
+    public void Enterprises_NamesAndCodes_Distinct()
+    {
+        var enterprises = city["truth/enterprises.csv"];
+        Assert.Equal(enterprises.Rows.Count, enterprises.Values("name").Distinct().Count());
+        Assert.Equal(enterprises.Rows.Count, enterprises.Values("uscc").Distinct().Count());
+        Assert.Equal(enterprises.Rows.Count, enterprises.Values("address_id").Distinct().Count());
+    }
+
+    [Fact]
     public void Enterprises_AnnualTax_IsTheSumOfTwelveMonths()
     {
         var monthly = city["truth/tax_monthly.csv"].Rows.GroupBy(r => r[0])
