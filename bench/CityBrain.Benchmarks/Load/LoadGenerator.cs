@@ -41,9 +41,9 @@ internal sealed class LoadResult(string target)
 
 /// <summary>
 /// An in-process HTTP load generator. Closed loop: <c>connections</c> workers, each sending its next request as soon
-/// as the last one is answered (how much a target can serve). Paced: the same workers send at a fixed total rate and
-/// latency counts from when each request was due, so a stalled target is not hidden by fewer requests being sent
-/// (no coordinated omission).
+/// as the last one is answered (how much a target can serve). Paced: the same workers send at a fixed total rate; a
+/// request sent late because the target was slow counts from when it was due, so a stall is not hidden by fewer
+/// requests being sent (coordinated omission).
 /// </summary>
 internal sealed class LoadGenerator(int connections) : IDisposable
 {
@@ -85,6 +85,9 @@ internal sealed class LoadGenerator(int connections) : IDisposable
                 {
                     await Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), cancellationToken);
                 }
+                // Behind schedule because the target answered late: count from when the request was due. Ahead of it:
+                // count from the send, so the timer's oversleep is not charged to the target.
+                var sent = wait > 0 ? Stopwatch.GetTimestamp() : due;
                 using var request = target.CreateRequest(n);
                 try
                 {
@@ -100,7 +103,7 @@ internal sealed class LoadGenerator(int connections) : IDisposable
                     failures[w]++;
                     continue;
                 }
-                mine.Add(Stopwatch.GetTimestamp() - due);
+                mine.Add(Stopwatch.GetTimestamp() - sent);
             }
         }, cancellationToken)).ToArray();
         await Task.WhenAll(workers);
