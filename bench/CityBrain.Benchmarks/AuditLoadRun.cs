@@ -77,6 +77,7 @@ internal static class AuditLoadRun
             await log.AppendAsync(Entry(i), cancellationToken);
         }
         var next = -1L;
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, appenders).Select(_ => Task.Run(async () =>
         {
@@ -86,8 +87,9 @@ internal static class AuditLoadRun
             }
         }, cancellationToken)));
         var elapsed = watch.Elapsed;
+        var allocated = (GC.GetTotalAllocatedBytes() - allocatedBefore) / 1024.0 / records;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"append: {records:N0} records from {appenders} concurrent appenders in {elapsed.TotalSeconds:F2} s = {records / elapsed.TotalSeconds:N0} records/s (target >= 20,000)"));
+            $"append: {records:N0} records from {appenders} concurrent appenders in {elapsed.TotalSeconds:F2} s = {records / elapsed.TotalSeconds:N0} records/s (target >= 20,000); {allocated:F1} KB allocated per record"));
     }
 
     private static AuditEntry Entry(long n) => new("gateway.call", "system:mz-dibao", "police-pop/person", "dibao-eligibility",

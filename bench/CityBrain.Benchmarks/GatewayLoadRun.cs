@@ -62,12 +62,12 @@ internal static class GatewayLoadRun
         }
 
         Console.WriteLine();
-        Console.WriteLine($"| path | requests/s ({connections} conn.) | p50 ms | p99 ms | p50 ms at {rate}/s | p99 ms at {rate}/s | failed |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine($"| path | requests/s ({connections} conn.) | p50 ms | p99 ms | CPU µs/request | KB allocated/request | p50 ms at {rate}/s | p99 ms at {rate}/s | failed |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (var i = 0; i < targets.Length; i++)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {targets[i].Name} | {saturated[i].RequestsPerSecond:N0} | {saturated[i].PercentileMs(50):F2} | {saturated[i].PercentileMs(99):F2} | {paced[i].PercentileMs(50):F2} | {paced[i].PercentileMs(99):F2} | {saturated[i].Failures + paced[i].Failures} |"));
+                $"| {targets[i].Name} | {saturated[i].RequestsPerSecond:N0} | {saturated[i].PercentileMs(50):F2} | {saturated[i].PercentileMs(99):F2} | {saturated[i].ProcessorMicrosecondsPerRequest:F0} | {saturated[i].AllocatedKilobytesPerRequest:F1} | {paced[i].PercentileMs(50):F2} | {paced[i].PercentileMs(99):F2} | {saturated[i].Failures + paced[i].Failures} |"));
         }
         var (yarp, through) = (1, 2);
         var throughputShare = saturated[through].RequestsPerSecond / saturated[yarp].RequestsPerSecond;

@@ -16,10 +16,23 @@ internal sealed class LoadResult(string target)
 
     public TimeSpan Elapsed { get; private set; }
 
+    /// <summary>Processor time the whole process (load, proxy, hub, backend) spent during the phases.</summary>
+    public TimeSpan ProcessorTime { get; private set; }
+
+    /// <summary>Processor time per answered request: how much work a call costs, whatever else the machine is doing.</summary>
+    public double ProcessorMicrosecondsPerRequest => Requests == 0 ? double.NaN : ProcessorTime.TotalMicroseconds / Requests;
+
+    /// <summary>Bytes the whole process allocated during the phases.</summary>
+    public long AllocatedBytes { get; private set; }
+
+    public double AllocatedKilobytesPerRequest => Requests == 0 ? double.NaN : AllocatedBytes / 1024.0 / Requests;
+
     public double RequestsPerSecond => Elapsed.TotalSeconds == 0 ? 0 : Requests / Elapsed.TotalSeconds;
 
-    public void Add(IReadOnlyList<long> latencyTicks, long failures, TimeSpan elapsed)
+    public void Add(IReadOnlyList<long> latencyTicks, long failures, TimeSpan elapsed, TimeSpan processorTime = default, long allocatedBytes = 0)
     {
+        AllocatedBytes += allocatedBytes;
+        ProcessorTime += processorTime;
         _latencyTicks.AddRange(latencyTicks);
         Requests += latencyTicks.Count;
         Failures += failures;
@@ -66,6 +79,9 @@ internal sealed class LoadGenerator(int connections) : IDisposable
     {
         var latencies = new List<long>[connections];
         var failures = new long[connections];
+        using var process = Process.GetCurrentProcess();
+        var processorBefore = process.TotalProcessorTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
         var start = Stopwatch.GetTimestamp();
         var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         // Paced: worker w sends requests w, w + C, w + 2C, ... of a global schedule at the given rate.
@@ -108,11 +124,13 @@ internal sealed class LoadGenerator(int connections) : IDisposable
         }, cancellationToken)).ToArray();
         await Task.WhenAll(workers);
         var elapsed = Stopwatch.GetElapsedTime(start);
+        process.Refresh();
+        var processorTime = process.TotalProcessorTime - processorBefore;
         foreach (var (list, failed) in latencies.Zip(failures))
         {
             result.Add(list, failed, TimeSpan.Zero);
         }
-        result.Add([], 0, elapsed);
+        result.Add([], 0, elapsed, processorTime, GC.GetTotalAllocatedBytes() - allocatedBefore);
     }
 
     public void Dispose() => _client.Dispose();
