@@ -14,7 +14,7 @@ try
     return args.FirstOrDefault() switch
     {
         "gateway" => await GatewayLoadRun.RunAsync(new LoadRunArgs(args[1..], "seconds", "connections", "rounds", "rate"), stop.Token),
-        "audit" => await AuditLoadRun.RunAsync(new LoadRunArgs(args[1..], "records", "appenders", "verify-records", "keep"), stop.Token),
+        "audit" => await AuditLoadRun.RunAsync(new LoadRunArgs(args[1..], "records", "appenders", "verify-records", "data"), stop.Token),
         "registry" => await RegistryLoadRun.RunAsync(new LoadRunArgs(args[1..], "interfaces", "units", "systems"), stop.Token),
         _ => Micro(args),
     };
