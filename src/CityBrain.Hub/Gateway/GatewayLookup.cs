@@ -13,7 +13,7 @@ internal sealed record GatewayRoute(RegisteredInterface Interface, RegisteredSys
 /// <summary>
 /// Reads everything a gateway call needs in one prepared query, on every call: no row is cached, so a revoked grant
 /// or a changed registry entry takes effect at once on every node. Three separate lookups cost three connection
-/// set-ups and three statement compilations per call, the largest part of the hub's own work under load; see
+/// set-ups and three statement compilations per call, the largest single item of the hub's own work under load; see
 /// docs/benchmarks.md. The JSON columns are parsed once per distinct text: the same text always parses alike.
 /// </summary>
 internal sealed class GatewayLookup(IOperationalStore store) : IAsyncDisposable
