@@ -1,5 +1,32 @@
 using BenchmarkDotNet.Running;
+using CityBrain.Benchmarks;
 
-// `dotnet run -c Release --project bench/CityBrain.Benchmarks -- --list flat` lists the benchmarks;
-// load runs that are not BenchmarkDotNet benchmarks are verbs of their own (see docs/benchmarks.md).
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// Load runs (see docs/benchmarks.md): `dotnet run -c Release --project bench/CityBrain.Benchmarks -- gateway|audit|registry [options]`.
+// Anything else goes to BenchmarkDotNet: `-- --list flat` lists the micro-benchmarks.
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+try
+{
+    return args.FirstOrDefault() switch
+    {
+        "gateway" => await GatewayLoadRun.RunAsync(new LoadRunArgs(args[1..], "seconds", "connections", "rounds", "rate"), stop.Token),
+        "audit" => await AuditLoadRun.RunAsync(new LoadRunArgs(args[1..], "records", "appenders", "verify-records", "data"), stop.Token),
+        "registry" => await RegistryLoadRun.RunAsync(new LoadRunArgs(args[1..], "interfaces", "units", "systems"), stop.Token),
+        _ => Micro(args),
+    };
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 2;
+}
+
+static int Micro(string[] args)
+{
+    BenchmarkSwitcher.FromAssembly(typeof(LoadRunArgs).Assembly).Run(args);
+    return 0;
+}

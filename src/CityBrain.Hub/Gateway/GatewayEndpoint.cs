@@ -24,8 +24,7 @@ internal static class GatewayEndpoint
         HttpContext context,
         string system,
         string @interface,
-        IRegistryReader registry,
-        IGrantLookup grants,
+        GatewayLookup lookup,
         IAuditLog audit,
         IHttpForwarder forwarder,
         GatewayInvoker invoker,
@@ -70,9 +69,9 @@ internal static class GatewayEndpoint
             {
                 throw new ValidationFailedException(PurposeHeader, $"the {PurposeHeader} header states the purpose the call serves, as granted");
             }
-            registered = await registry.FindInterfaceAsync(system, @interface, cancellationToken)
+            var route = await lookup.FindAsync(system, @interface, caller.System, time.GetUtcNow(), cancellationToken)
                 ?? throw new NotFoundException($"interface '{resource}' is not registered");
-            provider = (await registry.FindSystemAsync(system, cancellationToken))!;
+            (registered, provider) = (route.Interface, route.Provider);
             if (!string.Equals(context.Request.Method, registered.Method, StringComparison.OrdinalIgnoreCase))
             {
                 throw new ProblemException(405, "Method not allowed", $"{resource} answers {registered.Method}, not {context.Request.Method}");
@@ -83,7 +82,7 @@ internal static class GatewayEndpoint
             {
                 throw new ForbiddenException($"{resource} is not shared (不予共享)");
             }
-            grant = await grants.FindActiveAsync(caller.System, resource, time.GetUtcNow(), cancellationToken)
+            grant = route.Grant
                 ?? throw new ForbiddenException($"system '{caller.System}' holds no active grant for {resource}; file a request at POST /api/hub/requests");
             grantId = grant.Id;
             if (!string.Equals(grant.Purpose, purpose, StringComparison.Ordinal))

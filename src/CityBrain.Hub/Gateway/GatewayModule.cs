@@ -34,6 +34,7 @@ internal static class GatewayModule
         services.AddHttpForwarder();
         services.AddSingleton<ProviderResilience>();
         services.AddSingleton<GatewayInvoker>();
+        services.AddSingleton<GatewayLookup>();
         services.AddSingleton<DailyQuota>();
         services.AddSingleton<IMigrationSet, CallStatisticsMigrations>();
         services.AddSingleton<CallStatistics>();

@@ -251,7 +251,7 @@ internal sealed class RegistryStore(IOperationalStore store) : IRegistryReader
             JsonSerializer.Deserialize<List<InterfaceField>>(Fields, Json)!);
     }
 
-    private static SharingType SharingFromName(string name) => name switch
+    internal static SharingType SharingFromName(string name) => name switch
     {
         "unconditional" => SharingType.Unconditional,
         "conditional" => SharingType.Conditional,
