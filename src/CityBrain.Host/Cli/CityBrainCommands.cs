@@ -44,6 +44,7 @@ public static class CityBrainCommands
         apply.SetAction((result, cancellationToken) => RegistryCommand.ApplyAsync(Settings(result, data, store, null), result.GetValue(file)!, cancellationToken));
         registry.Subcommands.Add(apply);
         root.Subcommands.Add(registry);
+        root.Subcommands.Add(CityCommand.Build());
         return root;
     }
 
