@@ -22,6 +22,7 @@ internal static class AddressLoadRun
         }
         var rounds = Option(args, "--rounds", 5);
         var showFailures = Option(args, "--show-failures", 0);
+        var onlyWrong = args.Contains("--wrong-only");
 
         var load = Stopwatch.StartNew();
         AddressBase addressBase;
@@ -31,11 +32,12 @@ internal static class AddressLoadRun
         }
         load.Stop();
         var corpus = DemoCityAddressCorpus.Read(args[0]);
+        corpus.AddRange(DemoCityAddressCorpus.PerturbedSample(args[0], 100_000, seed: 1));
         var inputs = corpus.Select(c => c.Input).ToList();
         Console.WriteLine($"register: {addressBase.StandardAddressCount:N0} standard addresses loaded in {load.Elapsed.TotalSeconds:F2} s; corpus: {corpus.Count:N0} addresses");
 
         AddressBatch batch = addressBase.NormalizeAll(inputs, CancellationToken.None); // warm-up, and the results to score
-        foreach (var source in new[] { DemoCityAddressCorpus.Dirty, DemoCityAddressCorpus.Clean, null })
+        foreach (var source in new[] { DemoCityAddressCorpus.Dirty, DemoCityAddressCorpus.Clean, DemoCityAddressCorpus.Perturbed, null })
         {
             int total = 0, right = 0, wrong = 0, unmatched = 0;
             for (var i = 0; i < corpus.Count; i++)
@@ -66,7 +68,7 @@ internal static class AddressLoadRun
         for (var i = 0; i < corpus.Count && shown < showFailures; i++)
         {
             var result = batch.Results[i];
-            if (result.StandardId != corpus[i].ExpectedId)
+            if (result.StandardId != corpus[i].ExpectedId && (result.Matched || !onlyWrong))
             {
                 shown++;
                 Console.WriteLine($"  {(result.Matched ? "WRONG" : "unmatched")}: {corpus[i].Input} -> {result.Standard ?? result.Reason} (expected {corpus[i].ExpectedId})");

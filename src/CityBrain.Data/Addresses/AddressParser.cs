@@ -111,6 +111,11 @@ internal static class AddressParser
             }
             else
             {
+                // A bare number after the building or unit is the room (1幢302附近); anywhere else it is not a level.
+                if (building is not null || unit is not null)
+                {
+                    room ??= value;
+                }
                 break;
             }
             Skip(ref rest, "-");
