@@ -13,6 +13,7 @@ public sealed class AddressBase
     /// <summary>Below this a candidate is reported unmatched: a wrong match costs more than a missed one.</summary>
     internal const double MinimumConfidence = 0.6;
 
+    private const double DistrictTypoPenalty = 0.1;
     private const double StreetTypoPenalty = 0.1;
     private const double StreetOutsideNamedDistrictPenalty = 0.2;
     private const double StreetInferredPenalty = 0.05;
@@ -56,6 +57,10 @@ public sealed class AddressBase
         if (parsed.Street is { Typo: true })
         {
             penalty += StreetTypoPenalty;
+        }
+        if (parsed.District is { Typo: true })
+        {
+            penalty += DistrictTypoPenalty;
         }
         if (parsed.Street is { OutsideDistrict: true })
         {

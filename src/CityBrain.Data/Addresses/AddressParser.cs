@@ -43,6 +43,12 @@ internal static class AddressParser
         }
 
         var street = divisions.MatchStreet(rest, district?.Mention.Scope);
+        if (district is { Mention.Typo: true } && street is not { Street: not null, Typo: false, OutsideDistrict: false })
+        {
+            // A misspelt district counts only when the street named exactly after it lies in it (东湖区 is not 西湖区 by itself).
+            district = null;
+            street = divisions.MatchStreet(rest, null);
+        }
         if (street is not null)
         {
             rest = rest[street.Length..];

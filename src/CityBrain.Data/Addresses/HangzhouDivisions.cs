@@ -8,7 +8,8 @@ internal sealed record Division(string Code, string Name, string ParentCode);
 /// <param name="Scope">The current districts that took over its streets (江干区: 上城区 and 钱塘区).</param>
 /// <param name="Code">The district it names today, or null when it was split (江干区) and only the street can tell.</param>
 /// <param name="Bare">Written without 区/县/市 (西湖): yields to a street of the same name (西湖街道, 余杭街道).</param>
-internal sealed record DistrictMention(string Text, IReadOnlyList<string> Scope, string? Code, bool Bare);
+/// <param name="Typo">One character of the name was wrong (西糊区).</param>
+internal sealed record DistrictMention(string Text, IReadOnlyList<string> Scope, string? Code, bool Bare, bool Typo = false);
 
 /// <summary>
 /// Hangzhou's real districts and streets (National Bureau of Statistics codes, extract of
@@ -119,7 +120,33 @@ internal sealed class HangzhouDivisions
             }
             return (mention, form.Length);
         }
-        return null;
+
+        // One wrong character in a current district's name (西糊区), its 区/县/市 right, when only one district fits.
+        (DistrictMention Mention, int Length)? typo = null;
+        foreach (var (form, mention, bare) in _districtForms)
+        {
+            if (bare || mention.Text != form || !ByCode.ContainsKey(mention.Code ?? "") || ByCode[mention.Code!].Name != form
+                || text.Length < form.Length || text[form.Length - 1] != form[^1] || Differences(text[..(form.Length - 1)], form.AsSpan(0, form.Length - 1)) != 1)
+            {
+                continue;
+            }
+            if (typo is not null)
+            {
+                return null;
+            }
+            typo = (mention with { Typo = true }, form.Length);
+        }
+        return typo;
+    }
+
+    private static int Differences(ReadOnlySpan<char> a, ReadOnlySpan<char> b)
+    {
+        var differences = 0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            differences += a[i] == b[i] ? 0 : 1;
+        }
+        return differences;
     }
 
     /// <summary>

@@ -72,7 +72,9 @@ internal static class AddressCommand
             }
         }, cancellationToken);
 
-        using var json = new Utf8JsonWriter(output, JsonOptions);
+        // Standard output is unbuffered: without a buffer every line would cost two system calls.
+        await using var buffered = new BufferedStream(output, 1 << 16);
+        using var json = new Utf8JsonWriter(buffered, JsonOptions);
         var batch = new List<string>(BatchSize);
         while (await lines.Reader.WaitToReadAsync(cancellationToken))
         {
@@ -85,10 +87,10 @@ internal static class AddressCommand
             {
                 Write(json, match);
                 json.Flush();
-                output.WriteByte((byte)'\n');
+                buffered.WriteByte((byte)'\n');
                 json.Reset();
             }
-            await output.FlushAsync(cancellationToken);
+            await buffered.FlushAsync(cancellationToken);
         }
         await reading;
         return 0;

@@ -23,6 +23,7 @@ public sealed class HangzhouAddressTests
     [InlineData("  杭州市 拱墅区 湖墅街 湖墅南路 ", "330105", "330105002")] // spaces, 街 for 街道
     [InlineData("杭州市富阳市富春街道", "330111", "330111001")] // 富阳市 became 富阳区 in 2014
     [InlineData("杭州市西湖区转堂街道", "330106", "330106010")] // typo: 转塘
+    [InlineData("杭州市西糊区文新街道", "330106", "330106013")] // typo: 西湖区
     public void Normalize_RealAddressNamingItsStreet_CurrentDistrictAndStreet(string input, string divisionCode, string streetCode)
     {
         var match = _base.Normalize(input);
@@ -47,6 +48,17 @@ public sealed class HangzhouAddressTests
         Assert.Equal(divisionCode, match.DivisionCode);
         Assert.Null(match.StreetCode); // no guess among the district's streets
         Assert.Contains("street not named", match.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("杭州市临X区")] // 临平区 or 临安区
+    [InlineData("杭州市东湖区")] // no such district: one letter off 西湖区, but no street of 西湖区 confirms it
+    public void Normalize_DistrictTypoThatFitsNoneOrSeveral_NoDistrictGuessed(string input)
+    {
+        var match = _base.Normalize(input);
+
+        Assert.False(match.Matched);
+        Assert.Null(match.DivisionCode);
     }
 
     [Fact]
