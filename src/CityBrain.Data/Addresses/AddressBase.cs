@@ -171,6 +171,22 @@ public sealed class AddressBase
     /// </summary>
     private (StandardAddress? Best, int MissingLevels, int Ties) BestAddress(List<StreetRoad> roads, ParsedAddress parsed)
     {
+        // Every level as given (a level left out read as "none"): one lookup per road, no scan of a big estate's number.
+        StandardAddress? exact = null;
+        var exactHits = 0;
+        foreach (var road in roads)
+        {
+            if (_register.Exactly(new AddressKey(road, parsed.Number!, parsed.Building ?? "", parsed.Unit ?? "", parsed.Room ?? "")) is { } hit)
+            {
+                exact = hit;
+                exactHits++;
+            }
+        }
+        if (exact is not null)
+        {
+            return (exact, 0, exactHits);
+        }
+
         StandardAddress? best = null;
         var bestMissing = int.MaxValue;
         var ties = 0;

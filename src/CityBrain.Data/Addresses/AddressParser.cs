@@ -24,6 +24,12 @@ internal static class AddressParser
     public static ParsedAddress Parse(string text, HangzhouDivisions divisions)
     {
         var rest = text.AsSpan();
+        // A label before the address (地址:, 收货地址:, Address) is not part of it.
+        rest = rest.TrimStart("ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+        if (rest.IndexOf("地址", StringComparison.Ordinal) is >= 0 and < 6 and var label)
+        {
+            rest = rest[(label + 2)..];
+        }
         foreach (var word in LeadingWords)
         {
             if (rest.StartsWith(word, StringComparison.Ordinal))

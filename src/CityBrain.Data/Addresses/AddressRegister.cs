@@ -19,6 +19,9 @@ internal sealed record StandardAddress(
 /// <summary>A road in one street.</summary>
 internal readonly record struct StreetRoad(string StreetCode, string Road);
 
+/// <summary>Every level of an address below the street; an empty level is "" (the register's empty column).</summary>
+internal readonly record struct AddressKey(StreetRoad Road, string Number, string Building, string Unit, string Room);
+
 /// <summary>
 /// The city's standard addresses (the data bureau's own register; the demo city's truth/addresses.csv has its shape:
 /// address_id, district_code, street_code, road, number, building, unit, room, lon, lat, standard), indexed by street, road
@@ -28,6 +31,7 @@ internal sealed class AddressRegister
 {
     private static readonly string[] RequiredColumns = ["address_id", "district_code", "street_code", "road", "number", "building", "unit", "room", "lon", "lat", "standard"];
 
+    private readonly Dictionary<AddressKey, StandardAddress> _byKey = [];
     private readonly Dictionary<StreetRoad, Dictionary<string, List<StandardAddress>>> _byRoad = [];
     private readonly Dictionary<string, List<StreetRoad>> _roadsByName = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<StreetRoad>> _roadsByWildcard = new(StringComparer.Ordinal);
@@ -105,7 +109,10 @@ internal sealed class AddressRegister
         }
     }
 
-    /// <summary>The addresses with this house number on this road.</summary>
+    /// <summary>The address with exactly these levels, or null.</summary>
+    public StandardAddress? Exactly(AddressKey key) => _byKey.GetValueOrDefault(key);
+
+    /// <summary>The addresses with this house number on this road (a big estate's number may hold thousands).</summary>
     public IReadOnlyList<StandardAddress> At(StreetRoad road, string number) =>
         _byRoad.TryGetValue(road, out var numbers) && numbers.TryGetValue(number, out var addresses) ? addresses : [];
 
@@ -133,6 +140,10 @@ internal sealed class AddressRegister
             numbers[address.Number] = addresses = [];
         }
         addresses.Add(address);
+        if (!_byKey.TryAdd(new AddressKey(key, address.Number, address.Building, address.Unit, address.Room), address))
+        {
+            throw new InvalidDataException($"The address register holds {address.Id} twice: same street, road and levels as {_byKey[new AddressKey(key, address.Number, address.Building, address.Unit, address.Room)].Id}.");
+        }
         Count++;
     }
 

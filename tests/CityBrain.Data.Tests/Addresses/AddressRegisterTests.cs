@@ -41,6 +41,7 @@ public sealed class AddressRegisterTests
     [InlineData(Header + "\nD1,dwelling,330106,330106013,,文一西路,100,3,2,501,east,30.2,x", "line 2", "lon")]
     [InlineData(Header + "\nD1,dwelling,330106,330106013,,文一西路,100,3,2,501,120.1,30.2,x\nD1,dwelling,330106,330106013,,文一西路,101,3,2,501,120.1,30.2,y", "line 3", "used twice")]
     [InlineData(Header + "\nD1,dwelling,330106,330106013,,\"文一西路,100,3,2,501,120.1,30.2,x", "Line 2", "quoted field")]
+    [InlineData(Header + "\nD1,dwelling,330106,330106013,,文一西路,100,3,2,501,120.1,30.2,x\nD2,dwelling,330106,330106013,,文一西路,100,3,2,0501,120.1,30.2,y", "D2", "twice")]
     [InlineData("address_id,district_code,road,number\nD1,330106,文一西路,100", "street_code", "no column")]
     [InlineData("", "empty", "header")]
     public void Hangzhou_MalformedRegister_RefusedNamingWhere(string csv, string where, string what)

@@ -36,6 +36,16 @@ public sealed class HangzhouAddressTests
     }
 
     [Theory]
+    [InlineData("西湖区文新街道文一西路一百零八号三幢二单元五零一室", "浙江省杭州市西湖区文新街道文一西路108号3幢2单元501室")]
+    [InlineData("杭州 西湖区 文新街道 文一西路 108号 3-2-501 附近", "浙江省杭州市西湖区文新街道文一西路108号3幢2单元501室")]
+    [InlineData("收货地址：杭州市西湖区文新街道文一西路１０８号３栋２单元５０１", "浙江省杭州市西湖区文新街道文一西路108号3幢2单元501室")]
+    [InlineData("Address: 杭州市西湖区文新街道文一西路108号3号楼2单元501室（近地铁站）", "浙江省杭州市西湖区文新街道文一西路108号3幢2单元501室")]
+    public void Normalize_NumeralsAndLevelWords_StandardFormWithDigits(string input, string standard)
+    {
+        Assert.Equal(standard, _base.Normalize(input).Standard);
+    }
+
+    [Theory]
     [InlineData("杭州市西湖区文三路478号", "330106")]
     [InlineData("拱墅区湖墅南路", "330105")]
     [InlineData("滨江区网商路699号", "330108")]
