@@ -18,7 +18,7 @@ internal sealed record ParsedAddress(
 /// </summary>
 internal static class AddressParser
 {
-    private static readonly string[] LeadingWords = ["中华人民共和国", "中国", "浙江省", "浙江", "杭州市", "杭州"];
+    private static readonly string[] LeadingWords = ["中华人民共和国", "中国", "浙江省", "浙江", "杭州市"];
     private static readonly string[] TrailingWords = ["附近", "对面", "旁边", "周边", "一带", "门口", "楼下", "东侧", "西侧", "南侧", "北侧", "旁"];
 
     public static ParsedAddress Parse(string text, HangzhouDivisions divisions)
@@ -36,6 +36,12 @@ internal static class AddressParser
             {
                 rest = rest[word.Length..];
             }
+        }
+
+        // 杭州 without 市 is the city only when a district or street follows: 杭州湾街 is a road.
+        if (rest.StartsWith("杭州", StringComparison.Ordinal) && (divisions.MatchDistrict(rest[2..]) is not null || divisions.MatchStreetExactly(rest[2..]) is not null))
+        {
+            rest = rest[2..];
         }
 
         var district = divisions.MatchDistrict(rest);

@@ -13,6 +13,8 @@ internal static class AddressText
 
     private const string ChineseDigits = "零〇一二两三四五六七八九";
     private const string LevelWords = "号幢栋单室层楼座";
+    private const string Openers = "([{【〔<《";
+    private const string Closers = ")]}】〕>》";
 
     /// <summary>The cleaned text, or null with the reason it cannot be an address.</summary>
     public static string? Clean(string? input, out string? refusal)
@@ -46,35 +48,27 @@ internal static class AddressText
         }
 
         var text = new StringBuilder(normalized.Length);
-        var depth = 0;
-        foreach (var c in normalized)
+        for (var i = 0; i < normalized.Length; i++)
         {
-            switch (c)
+            var c = normalized[i];
+            if (Openers.Contains(c) && ClosingBracket(normalized, i) is var close and > 0)
             {
-                case '(' or '[' or '{' or '【' or '〔' or '<' or '《':
-                    depth++;
-                    continue;
-                case ')' or ']' or '}' or '】' or '〕' or '>' or '》':
-                    depth = Math.Max(0, depth - 1);
-                    continue;
-            }
-            if (depth > 0)
-            {
+                i = close; // a remark: (阿里巴巴西溪园区), 【快递柜】
                 continue;
             }
             if (char.IsAsciiLetterOrDigit(c))
             {
                 text.Append(char.ToUpperInvariant(c));
             }
-            else if (c is '-' or '—' or '–' or '~' or '#')
+            else if (c is '-' or '—' or '–' or '~')
             {
-                text.Append(c == '#' ? '#' : '-');
+                text.Append('-');
             }
-            else if (char.IsLetter(c))
+            else if (c == '#' || char.IsLetter(c))
             {
                 text.Append(c);
             }
-            // Spaces, commas, other punctuation and control characters carry no address level: dropped.
+            // Spaces, commas, other punctuation, unmatched brackets and control characters carry no address level: dropped.
         }
         if (text.Length == 0)
         {
@@ -82,6 +76,21 @@ internal static class AddressText
             return null;
         }
         return ReplaceChineseNumerals(text.ToString());
+    }
+
+    /// <summary>Where the bracket opened at <paramref name="open"/> closes (nested ones counted), or -1 if never.</summary>
+    private static int ClosingBracket(string text, int open)
+    {
+        var depth = 0;
+        for (var i = open; i < text.Length; i++)
+        {
+            depth += Openers.Contains(text[i]) ? 1 : Closers.Contains(text[i]) ? -1 : 0;
+            if (depth == 0)
+            {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /// <summary>三单元 → 3单元, 十二幢 → 12幢, 五零一室 → 501室; numerals inside names (文三路, 三墩镇) are left alone.</summary>

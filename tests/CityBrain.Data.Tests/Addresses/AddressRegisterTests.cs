@@ -38,6 +38,20 @@ public sealed class AddressRegisterTests
     }
 
     [Theory]
+    [InlineData("杭州湾街12号")] // 杭州 here begins the road's name, not the city
+    [InlineData("杭州拱墅区杭州湾街12号")]
+    [InlineData("康桥街道(杭州湾街12号")] // an unclosed bracket is not a remark
+    public void Hangzhou_RoadNamedAfterTheCity_Matched(string input)
+    {
+        var register = Header + "\nW1,workplace,330105,330105010,,杭州湾街,12,,,,120.1,30.3,浙江省杭州市拱墅区康桥街道杭州湾街12号\n";
+
+        var match = AddressBase.Hangzhou(new StringReader(register)).Normalize(input);
+
+        Assert.True(match.Matched, match.Reason);
+        Assert.Equal("W1", match.StandardId);
+    }
+
+    [Theory]
     [InlineData(Header + "\nD1,dwelling,330106,330106013,,文一西路,100,3,2,501,east,30.2,x", "line 2", "lon")]
     [InlineData(Header + "\nD1,dwelling,330106,330106013,,文一西路,100,3,2,501,120.1,30.2,x\nD1,dwelling,330106,330106013,,文一西路,101,3,2,501,120.1,30.2,y", "line 3", "used twice")]
     [InlineData(Header + "\nD1,dwelling,330106,330106013,,\"文一西路,100,3,2,501,120.1,30.2,x", "Line 2", "quoted field")]
