@@ -39,7 +39,7 @@ internal static class AddressParser
         }
 
         // 杭州 without 市 is the city only when a district or street follows: 杭州湾街 is a road.
-        if (rest.StartsWith("杭州", StringComparison.Ordinal) && (divisions.MatchDistrict(rest[2..]) is not null || divisions.MatchStreetExactly(rest[2..]) is not null))
+        if (rest.StartsWith("杭州", StringComparison.Ordinal) && (divisions.MatchDistrict(rest[2..]) is not null || divisions.MatchStreet(rest[2..], null) is not null))
         {
             rest = rest[2..];
         }
