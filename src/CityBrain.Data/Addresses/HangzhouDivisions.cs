@@ -64,7 +64,7 @@ internal sealed class HangzhouDivisions
         var forms = new List<(string, DistrictMention, bool)>();
         foreach (var district in districts)
         {
-            var scope = WiderScope.TryGetValue(district.Code, out var wider) ? wider : [district.Code];
+            var scope = ScopeOf(district.Code);
             forms.Add((district.Name, new DistrictMention(district.Name, scope, district.Code, Bare: false), false));
             var bare = district.Name[..^1];
             if (bare.Length >= 2)
@@ -123,10 +123,10 @@ internal sealed class HangzhouDivisions
 
         // One wrong character in a current district's name (西糊区), its 区/县/市 right, when only one district fits.
         (DistrictMention Mention, int Length)? typo = null;
-        foreach (var (form, mention, bare) in _districtForms)
+        foreach (var district in Districts)
         {
-            if (bare || mention.Text != form || !ByCode.ContainsKey(mention.Code ?? "") || ByCode[mention.Code!].Name != form
-                || text.Length < form.Length || text[form.Length - 1] != form[^1] || Differences(text[..(form.Length - 1)], form.AsSpan(0, form.Length - 1)) != 1)
+            var name = district.Name.AsSpan();
+            if (text.Length < name.Length || text[name.Length - 1] != name[^1] || Differences(text[..(name.Length - 1)], name[..^1]) != 1)
             {
                 continue;
             }
@@ -134,10 +134,13 @@ internal sealed class HangzhouDivisions
             {
                 return null;
             }
-            typo = (mention with { Typo = true }, form.Length);
+            typo = (new DistrictMention(text[..name.Length].ToString(), ScopeOf(district.Code), district.Code, Bare: false, Typo: true), name.Length);
         }
         return typo;
     }
+
+    /// <summary>The districts whose streets an address under this district's name may name (余杭区: also today's 临平区).</summary>
+    private static string[] ScopeOf(string districtCode) => WiderScope.TryGetValue(districtCode, out var wider) ? wider : [districtCode];
 
     private static int Differences(ReadOnlySpan<char> a, ReadOnlySpan<char> b)
     {
