@@ -56,6 +56,7 @@ public static class CityBrainCommands
         registry.Subcommands.Add(apply);
         root.Subcommands.Add(registry);
         root.Subcommands.Add(CityCommand.Build());
+        root.Subcommands.Add(AddressCommand.Build(data));
         return root;
     }
 
