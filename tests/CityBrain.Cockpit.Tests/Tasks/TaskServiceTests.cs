@@ -98,11 +98,13 @@ public sealed class TaskServiceTests
         var task = await tasks.DispatchAsync(FromWarning(), Leader, [], CancellationToken.None);
         var superior = new Hub.Security.Caller("operator@dsj", Hub.Security.HubRoles.UnitOperator, "dsj", null, null);
 
-        // mzj cannot see it at all; a leader may not act as the unit.
-        await Assert.ThrowsAsync<NotFoundException>(() => tasks.AcceptAsync(task.Id, CivilAffairs, CancellationToken.None));
-        var forbidden = await Assert.ThrowsAsync<ForbiddenException>(() => tasks.AcceptAsync(task.Id, Leader, CancellationToken.None));
-        Assert.Contains("only an operator of unit 'gaj'", forbidden.Message, StringComparison.Ordinal);
-        await Assert.ThrowsAsync<NotFoundException>(() => tasks.AcceptAsync(task.Id, superior, CancellationToken.None));
+        var otherUnit = await Assert.ThrowsAsync<ForbiddenException>(() => tasks.AcceptAsync(task.Id, CivilAffairs, CancellationToken.None));
+        Assert.Contains("assigned to unit 'gaj', not to 'mzj'", otherUnit.Message, StringComparison.Ordinal);
+        var leaderAsUnit = await Assert.ThrowsAsync<ForbiddenException>(() => tasks.AcceptAsync(task.Id, Leader, CancellationToken.None));
+        Assert.Contains("only an operator of unit 'gaj'", leaderAsUnit.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<ForbiddenException>(() => tasks.AcceptAsync(task.Id, superior, CancellationToken.None));
+        // Nor may they read it.
+        await Assert.ThrowsAsync<NotFoundException>(() => tasks.GetAsync(task.Id, CivilAffairs, CancellationToken.None));
         var unchanged = await tasks.GetAsync(task.Id, Leader, CancellationToken.None);
         Assert.Equal(TaskState.Dispatched, unchanged.Task.Status);
         Assert.Single(unchanged.Timeline);
