@@ -1,3 +1,4 @@
+using CityBrain.Cockpit.Evaluation;
 using CityBrain.Cockpit.Supervision;
 using CityBrain.Cockpit.Tasks;
 using CityBrain.Kernel.Storage;
@@ -26,6 +27,7 @@ public static class CockpitTasksModule
         services.AddHostedService<TaskEscalationService>();
 
         services.AddSupervision();
+        services.AddEvaluation();
         return services;
     }
 
@@ -33,6 +35,7 @@ public static class CockpitTasksModule
     {
         routes.MapTasksApi();
         routes.MapSupervisionApi();
+        routes.MapEvaluationApi();
         return routes;
     }
 }
