@@ -157,4 +157,32 @@ public sealed class TaskFlowTests
 
         Assert.Empty((await leader.GetFromJsonAsync<JsonArray>("/api/cockpit/tasks"))!);
     }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Scenario_RegisteredUsedAndRated_OnThePage(string storeKind)
+    {
+        await using var node = await HubNode.StartAsync(storeKind);
+        var tokens = node.Services.GetRequiredService<TokenService>();
+        var leader = node.Client(tokens.Issue(new Caller("leader", HubRoles.Leader, null, null, null), TimeSpan.FromHours(1)));
+        var bureau = node.Client(tokens.Issue(new Caller("admin", HubRoles.Admin, "dsj", null, null), TimeSpan.FromHours(1)));
+        var citizen = node.Client(tokens.Issue(new Caller("citizen", HubRoles.Citizen, null, null, "33010619900101123X"), TimeSpan.FromHours(1)));
+
+        await HttpAssert.StatusAsync(HttpStatusCode.Created, await leader.PostAsJsonAsync("/api/cockpit/scenarios", new { code = "policy-reach", name = "政策直达", ownerUnit = "dsj", targetPopulation = 4 }));
+        foreach (var user in new[] { "u1", "u2", "u1" })
+        {
+            await HttpAssert.StatusAsync(HttpStatusCode.NoContent, await bureau.PostAsJsonAsync("/api/cockpit/scenarios/policy-reach/usage", new { userId = user }));
+        }
+        await HttpAssert.StatusAsync(HttpStatusCode.NoContent, await citizen.PostAsJsonAsync("/api/cockpit/scenarios/policy-reach/ratings", new { score = 4 }));
+        var again = await citizen.PostAsJsonAsync("/api/cockpit/scenarios/policy-reach/ratings", new { score = 5 });
+        await HttpAssert.StatusAsync(HttpStatusCode.Conflict, again);
+        Assert.Equal("OneRatingPerCitizenPerScenarioPerDay", (string)(await again.Content.ReadFromJsonAsync<JsonObject>())!["rule"]!);
+        await HttpAssert.StatusAsync(HttpStatusCode.Forbidden, await leader.PostAsJsonAsync("/api/cockpit/scenarios/policy-reach/ratings", new { score = 5 }));
+
+        var page = (await leader.GetFromJsonAsync<JsonArray>("/api/cockpit/scenarios"))!;
+        var scenario = Assert.Single(page)!;
+        Assert.Equal(("trial", 2, 0.5, 4.0), ((string)scenario["state"]!, (int)scenario["dailyActiveUsers"]!, (double)scenario["usageRate"]!, (double)scenario["satisfaction"]!));
+        await HttpAssert.StatusAsync(HttpStatusCode.Forbidden, await citizen.GetAsync("/api/cockpit/scenarios"));
+        Assert.DoesNotContain(node.Logs, line => line.Contains("33010619900101123X", StringComparison.Ordinal));
+    }
 }
