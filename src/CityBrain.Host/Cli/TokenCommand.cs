@@ -17,6 +17,7 @@ internal static class TokenCommand
         {
             HubRoles.Admin => new Caller("admin", HubRoles.Admin, DemoSeed.DataBureauCode, null, null),
             HubRoles.Auditor => new Caller("auditor", HubRoles.Auditor, null, null, null),
+            HubRoles.Leader => new Caller("leader", HubRoles.Leader, null, null, null),
             "unit" when await registry.FindUnitAsync(value, cancellationToken) is { } unit => new Caller($"operator@{unit.Code}", HubRoles.UnitOperator, unit.Code, null, null),
             "system" when await registry.FindSystemAsync(value, cancellationToken) is { } system => new Caller($"system:{system.Code}", HubRoles.System, system.Unit, system.Code, null),
             "citizen" when ResidentId.TryParse(value, out var id, out _) => new Caller("citizen", HubRoles.Citizen, null, null, id.Value),
@@ -24,7 +25,7 @@ internal static class TokenCommand
         };
         if (caller is null)
         {
-            await Console.Error.WriteLineAsync($"citybrain token: '{who}' is not admin, auditor, unit:<registered unit>, system:<registered system> or citizen:<valid resident ID>");
+            await Console.Error.WriteLineAsync($"citybrain token: '{who}' is not admin, auditor, leader, unit:<registered unit>, system:<registered system> or citizen:<valid resident ID>");
             return 2;
         }
         if (hours is < 1 or > 24 * 30)

@@ -19,6 +19,9 @@ public static class HubRoles
 
     /// <summary>A resident, who may see every access to his or her own data.</summary>
     public const string Citizen = "citizen";
+
+    /// <summary>A city leader at the cockpit: dispatches tasks to units, verifies and closes them.</summary>
+    public const string Leader = "leader";
 }
 
 /// <summary>Claim names in the hub's tokens.</summary>

@@ -1,0 +1,41 @@
+using CityBrain.Cockpit.Evaluation;
+using CityBrain.Cockpit.Supervision;
+using CityBrain.Cockpit.Tasks;
+using CityBrain.Kernel.Storage;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace CityBrain.Cockpit;
+
+/// <summary>
+/// The cockpit's closed loop: dispatched tasks, supervision and scenario evaluation. The host calls AddCockpitTasks and
+/// MapCockpitTasks (the cockpit's pages are registered separately by AddCockpit / MapCockpit).
+/// </summary>
+public static class CockpitTasksModule
+{
+    /// <summary>Registers tasks, supervision and evaluation. Needs the hub (AddHub): the store, the registry, the audit log.</summary>
+    public static IServiceCollection AddCockpitTasks(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddSingleton<IMigrationSet, TaskMigrations>();
+        services.AddOptions<TaskOptions>().BindConfiguration(TaskOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<AttachmentStore>();
+        services.AddSingleton<TaskService>();
+        services.AddSingleton<ITaskDispatcher>(sp => sp.GetRequiredService<TaskService>());
+        services.AddHostedService<TaskEscalationService>();
+
+        services.AddSupervision();
+        services.AddEvaluation();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapCockpitTasks(this IEndpointRouteBuilder routes)
+    {
+        routes.MapTasksApi();
+        routes.MapSupervisionApi();
+        routes.MapEvaluationApi();
+        return routes;
+    }
+}
