@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using CityBrain.Data;
 using CityBrain.Hub;
 using CityBrain.Hub.Security;
 using CityBrain.Kernel.Errors;
@@ -59,6 +60,7 @@ public static class CityBrainHost
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
 
         builder.Services.AddHub();
+        builder.Services.AddData(settings.DataDirectory);
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -72,6 +74,7 @@ public static class CityBrainHost
         app.MapScalarApiReference("/api-reference", options => options.WithTitle("CityBrain API"));
         app.MapGet("/", () => Results.Redirect("/api-reference")).ExcludeFromDescription();
         app.MapHub();
+        app.MapData();
         return app;
     }
 
