@@ -9,7 +9,7 @@ using CityBrain.Kernel.Errors;
 namespace CityBrain.Data.Catalog;
 
 /// <summary>A dataset as the catalog lists it.</summary>
-public sealed record CatalogEntry(
+internal sealed record CatalogEntry(
     string Code,
     string Name,
     string Owner,
@@ -24,13 +24,13 @@ public sealed record CatalogEntry(
     double? QualityScore);
 
 /// <summary>A field with its classification level.</summary>
-public sealed record CatalogField(string Name, string Level, string? Description);
+internal sealed record CatalogField(string Name, string Level, string? Description);
 
 /// <summary>Where a version came from.</summary>
-public sealed record CatalogVersion(long Version, long RowCount, long AddedRows, string Mode, string? SourceSystem, string? SourceInterface, string? GrantId, string? FileName, DateTimeOffset LoadedAt);
+internal sealed record CatalogVersion(long Version, long RowCount, long AddedRows, string Mode, string? SourceSystem, string? SourceInterface, string? GrantId, string? FileName, DateTimeOffset LoadedAt);
 
 /// <summary>One dataset in full: lineage of every version and a sample with every non-public field masked.</summary>
-public sealed record CatalogDetail(CatalogEntry Entry, IReadOnlyList<CatalogVersion> Versions, IReadOnlyList<Dictionary<string, string?>> Sample);
+internal sealed record CatalogDetail(CatalogEntry Entry, IReadOnlyList<CatalogVersion> Versions, IReadOnlyList<Dictionary<string, string?>> Sample);
 
 /// <summary>
 /// The catalog (目录): the registry's datasets joined with what the lake holds of them. Metadata is public (DCAT);

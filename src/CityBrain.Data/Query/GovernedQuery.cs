@@ -11,25 +11,25 @@ using CityBrain.Kernel.Errors;
 namespace CityBrain.Data.Query;
 
 /// <summary>A structured query: which dataset, which fields, which rows, which totals, and why.</summary>
-public sealed record QueryRequest(string? Dataset, List<string>? Fields, List<QueryFilter>? Filters, List<QueryAggregate>? Aggregates, List<string>? GroupBy, int? Limit, string? Purpose);
+internal sealed record QueryRequest(string? Dataset, List<string>? Fields, List<QueryFilter>? Filters, List<QueryAggregate>? Aggregates, List<string>? GroupBy, int? Limit, string? Purpose);
 
 /// <summary>A row condition: <c>eq, ne, lt, le, gt, ge, like</c>.</summary>
-public sealed record QueryFilter(string Field, string Op, string? Value);
+internal sealed record QueryFilter(string Field, string Op, string? Value);
 
 /// <summary>A total: <c>count</c> (field optional), <c>sum, avg, min, max</c> (numeric fields).</summary>
-public sealed record QueryAggregate(string Function, string? Field);
+internal sealed record QueryAggregate(string Function, string? Field);
 
 /// <summary>The answer: rows (fields masked as granted) and how many.</summary>
-public sealed record QueryResult(string Dataset, long Version, IReadOnlyList<string> Columns, IReadOnlyList<string> MaskedColumns, IReadOnlyList<Dictionary<string, string?>> Rows, int RowCount);
+internal sealed record QueryResult(string Dataset, long Version, IReadOnlyList<string> Columns, IReadOnlyList<string> MaskedColumns, IReadOnlyList<Dictionary<string, string?>> Rows, int RowCount);
 
 /// <summary>A field of a profile with where it came from and how fresh it is.</summary>
-public sealed record ProfileField(string Field, string? Value, bool Masked);
+internal sealed record ProfileField(string Field, string? Value, bool Masked);
 
 /// <summary>One dataset's records about the subject.</summary>
-public sealed record ProfileSection(string Dataset, string Owner, long Version, DateTimeOffset VersionTime, double FreshnessHours, IReadOnlyList<IReadOnlyList<ProfileField>> Records);
+internal sealed record ProfileSection(string Dataset, string Owner, long Version, DateTimeOffset VersionTime, double FreshnessHours, IReadOnlyList<IReadOnlyList<ProfileField>> Records);
 
 /// <summary>一人一档 / 一企一档: every dataset's records about one person or enterprise, and the datasets withheld for want of a grant.</summary>
-public sealed record Profile(string Kind, string Subject, IReadOnlyList<ProfileSection> Sections, IReadOnlyList<string> Withheld);
+internal sealed record Profile(string Kind, string Subject, IReadOnlyList<ProfileSection> Sections, IReadOnlyList<string> Withheld);
 
 /// <summary>
 /// Queries and profiles for consumers, governed like a gateway call: the caller's grant on <c>dataset:&lt;code&gt;</c>
