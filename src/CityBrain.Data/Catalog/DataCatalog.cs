@@ -29,8 +29,11 @@ internal sealed record CatalogField(string Name, string Level, string? Descripti
 /// <summary>Where a version came from.</summary>
 internal sealed record CatalogVersion(long Version, long RowCount, long AddedRows, string Mode, string? SourceSystem, string? SourceInterface, string? GrantId, string? FileName, DateTimeOffset LoadedAt);
 
-/// <summary>One dataset in full: lineage of every version and a sample with every non-public field masked.</summary>
-internal sealed record CatalogDetail(CatalogEntry Entry, IReadOnlyList<CatalogVersion> Versions, IReadOnlyList<Dictionary<string, string?>> Sample);
+/// <summary>A load refused because the source changed its shape.</summary>
+internal sealed record DriftReport(DateTimeOffset DetectedAt, string Source, string Unexpected, string Missing);
+
+/// <summary>One dataset in full: lineage of every version, drift reports, and a sample with every non-public field masked.</summary>
+internal sealed record CatalogDetail(CatalogEntry Entry, IReadOnlyList<CatalogVersion> Versions, IReadOnlyList<DriftReport> Drift, IReadOnlyList<Dictionary<string, string?>> Sample);
 
 /// <summary>
 /// The catalog (目录): the registry's datasets joined with what the lake holds of them. Metadata is public (DCAT);
@@ -75,8 +78,21 @@ internal sealed class DataCatalog(Lake.Lake lake, IRegistryReader registry, Time
                 sample.Add(row);
             }
         }
+        var drift = new List<DriftReport>();
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT detected_at, source, unexpected, missing FROM lake_drift WHERE dataset = $1 ORDER BY detected_at DESC LIMIT 20";
+            var parameter = command.CreateParameter();
+            parameter.Value = code;
+            command.Parameters.Add(parameter);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                drift.Add(new DriftReport(new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc)), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+            }
+        }
         return new CatalogDetail(Entry(dataset, history.LastOrDefault()),
-            [.. history.Select(v => new CatalogVersion(v.Version, v.RowCount, v.AddedRows, v.Mode, v.SourceSystem, v.SourceInterface, v.GrantId, v.FileName, v.LoadedAt))], sample);
+            [.. history.Select(v => new CatalogVersion(v.Version, v.RowCount, v.AddedRows, v.Mode, v.SourceSystem, v.SourceInterface, v.GrantId, v.FileName, v.LoadedAt))], drift, sample);
     }
 
     /// <summary>The catalog as a DCAT-AP catalog in JSON-LD: open datasets carry a download URL.</summary>

@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using CityBrain.Data.Ingestion;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -77,5 +79,52 @@ public sealed class HubIngestionTests(DemoLake lake)
         Assert.Equal("incremental", pulled.Mode);
         Assert.Equal(1, pulled.AddedRows);
         Assert.Equal(before.RowCount + 1, pulled.RowCount);
+    }
+}
+
+[Collection(DemoLakeCollection.Name)]
+public sealed class SchemaDriftTests(DemoLake lake)
+{
+    [Fact]
+    public async Task Pull_SourceStopsSendingAField_IsReportedAndNothingLoaded()
+    {
+        var services = lake.App.Services;
+        var ingestion = services.GetRequiredService<HubIngestion>();
+        var access = await DataBootstrap.ConnectAsync(services, lake.BaseAddress, CancellationToken.None);
+        var mapping = ingestion.Mapping("scjgj.qy");
+        var grants = services.GetRequiredService<CityBrain.Hub.Sharing.IGrantLookup>();
+        var all = (await grants.FindActiveAsync(DataBootstrap.LakeSystem, mapping.Resource, DateTimeOffset.UtcNow, CancellationToken.None))!.Fields;
+        // The records arrive without 'dom' from now on: the lake's grant is replaced by one that leaves it out.
+        await RegrantAsync(mapping.Resource, [.. all.Where(f => f != "list.dom")]);
+
+        var refused = await Assert.ThrowsAsync<CityBrain.Kernel.Errors.BusinessRuleViolationException>(() => ingestion.PullAsync(access, mapping, false, null, CancellationToken.None));
+
+        Assert.Contains("missing fields [dom]", refused.Message, StringComparison.Ordinal);
+        using var staff = lake.Client(DemoLake.Admin);
+        var detail = (await staff.GetFromJsonAsync<JsonObject>("/api/data/catalog/scjgj.qy"))!;
+        Assert.Single(detail["versions"]!.AsArray());
+        Assert.Equal(lake.FileRows("scjgj.qy"), (long)detail["entry"]!["rowCount"]!);
+        var drift = detail["drift"]!.AsArray().Single()!;
+        Assert.Equal("dom", (string)drift["missing"]!);
+        Assert.Equal("scjgj-registry/enterprises", (string)drift["source"]!);
+
+        await RegrantAsync(mapping.Resource, [.. all]);
+        var loaded = await ingestion.PullAsync(access, mapping, false, null, CancellationToken.None);
+        Assert.Equal(lake.FileRows("scjgj.qy"), loaded.RowCount);
+    }
+
+    private async Task RegrantAsync(string resource, string[] fields)
+    {
+        var grants = lake.App.Services.GetRequiredService<CityBrain.Hub.Sharing.IGrantLookup>();
+        var current = (await grants.FindActiveAsync(DataBootstrap.LakeSystem, resource, DateTimeOffset.UtcNow, CancellationToken.None))!;
+        using var owner = lake.Client(new CityBrain.Hub.Security.Caller("operator@scjgj", CityBrain.Hub.Security.HubRoles.UnitOperator, "scjgj", null, null));
+        using var revoked = await owner.DeleteAsync($"/api/hub/grants/{current.Id}?reason=test");
+        Assert.True(revoked.IsSuccessStatusCode, await revoked.Content.ReadAsStringAsync());
+        using var dsj = lake.Client(new CityBrain.Hub.Security.Caller("operator@dsj", CityBrain.Hub.Security.HubRoles.UnitOperator, "dsj", null, null));
+        using var filed = await dsj.PostAsJsonAsync("/api/hub/requests", new
+        {
+            consumer = DataBootstrap.LakeSystem, resource, fields, purpose = DataBootstrap.Purpose, legalBasis = "test", days = 30,
+        });
+        Assert.True(filed.IsSuccessStatusCode, await filed.Content.ReadAsStringAsync());
     }
 }
