@@ -59,7 +59,9 @@ public static class DataBootstrap
         var client = new HttpClient { BaseAddress = hubAddress, Timeout = TimeSpan.FromMinutes(2) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         client.DefaultRequestHeaders.Add("X-Purpose", Purpose);
-        return new HubSourceAccess(client, LakeSystem, Purpose);
+        var access = new HubSourceAccess(client, LakeSystem, Purpose);
+        services.GetRequiredService<HubIngestion>().Access = access;
+        return access;
     }
 
     /// <summary>Files a request for every mapped interface the lake has no grant for; optionally approves as the owning unit.</summary>

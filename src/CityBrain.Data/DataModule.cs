@@ -15,9 +15,12 @@ public static class DataModule
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(_ => new Lake.Lake(Path.Combine(dataDirectory, "lake")));
+        services.AddOptions<DataOptions>().BindConfiguration(DataOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<HubIngestion>();
+        services.AddHostedService<IngestionScheduler>();
         services.AddSingleton<FileIngestion>();
         services.AddSingleton<DataCatalog>();
+        services.AddSingleton<ProfileIndex>();
         services.AddSingleton<GovernedQuery>();
         return services;
     }

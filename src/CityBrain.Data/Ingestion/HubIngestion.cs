@@ -38,6 +38,9 @@ internal sealed class HubIngestion(Lake.Lake lake, IRegistryReader registry, IGr
 
     public IReadOnlyList<SourceMapping> Mappings { get; } = SourceMappings.LoadEmbedded();
 
+    /// <summary>The lake's connection to the hub, once <see cref="DataBootstrap"/> has made it; scheduled pulls use it.</summary>
+    public HubSourceAccess? Access { get; set; }
+
     public SourceMapping Mapping(string dataset) =>
         Mappings.SingleOrDefault(m => m.Dataset == dataset) ?? throw new NotFoundException($"no source mapping for dataset '{dataset}'");
 

@@ -36,7 +36,7 @@ internal sealed record Profile(string Kind, string Subject, IReadOnlyList<Profil
 /// decides each field (clear, masked, or refused), and each query is one audit record with its purpose, fields,
 /// row count and the people it named.
 /// </summary>
-internal sealed class GovernedQuery(Lake.Lake lake, IRegistryReader registry, IGrantLookup grants, IAuditLog audit, TimeProvider time)
+internal sealed class GovernedQuery(Lake.Lake lake, ProfileIndex profiles, IRegistryReader registry, IGrantLookup grants, IAuditLog audit, TimeProvider time)
 {
     public const int MaxRows = 10_000;
     private static readonly Dictionary<string, string> Operators = new(StringComparer.Ordinal)
@@ -180,7 +180,7 @@ internal sealed class GovernedQuery(Lake.Lake lake, IRegistryReader registry, IG
         {
             throw new ValidationFailedException(kind == "person" ? "residentId" : "uscc", kind == "person" ? "not a valid resident ID (18 characters, check digit)" : "not a valid unified social credit code");
         }
-        var records = await LookupAsync(kind, subject, cancellationToken);
+        var records = await profiles.LookupAsync(kind, subject, cancellationToken);
         var now = time.GetUtcNow();
         var sections = new List<ProfileSection>();
         var withheld = new List<string>();
@@ -210,28 +210,6 @@ internal sealed class GovernedQuery(Lake.Lake lake, IRegistryReader registry, IG
         return new Profile(kind, kind == "person" ? Masking.ResidentId(subject) : subject, sections, withheld);
     }
 
-    /// <summary>The lake side of a profile: one indexed lookup in the profile index.</summary>
-    public async Task<IReadOnlyList<IndexedRecord>> LookupAsync(string kind, string subject, CancellationToken cancellationToken)
-    {
-        await using var connection = await lake.OpenReadConnectionAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT p.dataset, p.version, v.loaded_at, p.record FROM profile_index p
-            JOIN lake_versions v ON v.dataset = p.dataset AND v.version = p.version
-            WHERE p.subject = $1 AND p.kind = $2 ORDER BY p.dataset
-            """;
-        Add(command, subject);
-        Add(command, kind);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var records = new List<IndexedRecord>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var fields = JsonSerializer.Deserialize<Dictionary<string, string?>>(reader.GetString(3))!;
-            records.Add(new IndexedRecord(reader.GetString(0), reader.GetInt64(1), new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(2), DateTimeKind.Utc)), fields));
-        }
-        return records;
-    }
-
     private async Task<Grant> GrantAsync(Caller caller, string dataset, string? purpose, CancellationToken cancellationToken)
     {
         if (caller.Role != HubRoles.System || caller.System is null)
@@ -255,6 +233,43 @@ internal sealed class GovernedQuery(Lake.Lake lake, IRegistryReader registry, IG
             .Select(f => f.Value!.ToUpperInvariant()).Distinct(StringComparer.Ordinal).ToList();
         return keys.Count > 0 ? keys : null;
     }
+
+    private static void Add(DbCommand command, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+}
+
+/// <summary>
+/// The profile index: every record of a dataset with a subject column (resident ID, credit code), keyed by subject
+/// and rebuilt in the transaction that commits the dataset's version, so a profile is one indexed lookup.
+/// </summary>
+internal sealed class ProfileIndex(Lake.Lake lake)
+{
+    /// <summary>The records about one subject, with the version each came from.</summary>
+    public async Task<IReadOnlyList<IndexedRecord>> LookupAsync(string kind, string subject, CancellationToken cancellationToken)
+    {
+        await using var connection = await lake.OpenReadConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT p.dataset, p.version, v.loaded_at, p.record FROM profile_index p
+            JOIN lake_versions v ON v.dataset = p.dataset AND v.version = p.version
+            WHERE p.subject = $1 AND p.kind = $2 ORDER BY p.dataset
+            """;
+        Add(command, subject);
+        Add(command, kind);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var records = new List<IndexedRecord>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var fields = JsonSerializer.Deserialize<Dictionary<string, string?>>(reader.GetString(3))!;
+            records.Add(new IndexedRecord(reader.GetString(0), reader.GetInt64(1), new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(2), DateTimeKind.Utc)), fields));
+        }
+        return records;
+    }
+
 
     private static void Add(DbCommand command, object value)
     {
