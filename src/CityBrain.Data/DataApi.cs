@@ -60,6 +60,10 @@ internal static class DataApi
         }
         var name = fileName ?? code + "." + (format ?? "csv");
         var kind = (format ?? Path.GetExtension(name).TrimStart('.')).ToLowerInvariant();
+        if (kind is not ("csv" or "json" or "parquet"))
+        {
+            throw new ValidationFailedException("format", $"'{kind}' is not a format the lake reads: csv, json or parquet");
+        }
         var uploads = Path.Combine(Path.GetDirectoryName(lake.FilePath)!, "uploads");
         Directory.CreateDirectory(uploads);
         var path = Path.Combine(uploads, Guid.NewGuid().ToString("N") + "." + kind);

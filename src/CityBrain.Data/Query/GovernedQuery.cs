@@ -252,21 +252,30 @@ internal sealed class ProfileIndex(Lake.Lake lake)
     public async Task<IReadOnlyList<IndexedRecord>> LookupAsync(string kind, string subject, CancellationToken cancellationToken)
     {
         await using var connection = await lake.OpenReadConnectionAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT p.dataset, p.version, v.loaded_at, p.record FROM profile_index p
-            JOIN lake_versions v ON v.dataset = p.dataset AND v.version = p.version
-            WHERE p.subject = $1 AND p.kind = $2 ORDER BY p.dataset
-            """;
-        Add(command, subject);
-        Add(command, kind);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var records = new List<IndexedRecord>();
-        while (await reader.ReadAsync(cancellationToken))
+        // Only the subject in the WHERE: DuckDB then answers from the ART index (a join or a second filter makes it scan).
+        var rows = new List<(string Dataset, long Version, string Record)>();
+        await using (var command = connection.CreateCommand())
         {
-            var fields = JsonSerializer.Deserialize<Dictionary<string, string?>>(reader.GetString(3))!;
-            records.Add(new IndexedRecord(reader.GetString(0), reader.GetInt64(1), new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(2), DateTimeKind.Utc)), fields));
+            command.CommandText = "SELECT kind, dataset, version, record FROM profile_index WHERE subject = $1";
+            Add(command, subject);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (reader.GetString(0) == kind)
+                {
+                    rows.Add((reader.GetString(1), reader.GetInt64(2), reader.GetString(3)));
+                }
+            }
         }
+        var loadedAt = new Dictionary<(string, long), DateTimeOffset>();
+        foreach (var version in rows.Select(r => (r.Dataset, r.Version)).Distinct())
+        {
+            var at = (DateTime)Lake.Lake.Scalar(connection, "SELECT loaded_at FROM lake_versions WHERE dataset = $1 AND version = $2", null, version.Dataset, version.Version)!;
+            loadedAt[version] = new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc));
+        }
+        var records = rows.OrderBy(r => r.Dataset, StringComparer.Ordinal)
+            .Select(r => new IndexedRecord(r.Dataset, r.Version, loadedAt[(r.Dataset, r.Version)], JsonSerializer.Deserialize<Dictionary<string, string?>>(r.Record)!))
+            .ToList();
         return records;
     }
 
