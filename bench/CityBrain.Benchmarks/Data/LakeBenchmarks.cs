@@ -49,7 +49,7 @@ public class LakeBenchmarks
             Lake.Execute(connection, $"COPY ({rows}) TO '{Csv}' (HEADER, DELIMITER ',')");
             Lake.Execute(connection, $"COPY ({rows}) TO '{Parquet}' (FORMAT parquet)");
             // The profile index as commits build it: one record per row, keyed by the resident ID.
-            Lake.Execute(connection, $"INSERT INTO profile_index SELECT 'person', psn_no, 'bench.setl', 1, to_json(t)::VARCHAR FROM ({rows}) t");
+            Lake.Execute(connection, $"INSERT INTO profile_index SELECT 'person', psn_no, 'bench.setl', 1, now()::TIMESTAMP, to_json(t)::VARCHAR FROM ({rows}) t ORDER BY 2");
             Lake.Execute(connection, "INSERT INTO lake_versions VALUES ('bench.setl', 1, 'none', '[]', 0, 0, 'full', NULL, NULL, NULL, NULL, NULL, now()::TIMESTAMP)");
             return Task.FromResult(0);
         }, CancellationToken.None);
@@ -68,6 +68,7 @@ public class LakeBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
+        _profiles.Dispose();
         _lake.Dispose();
         Directory.Delete(_root, recursive: true);
     }

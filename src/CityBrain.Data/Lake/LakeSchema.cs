@@ -41,6 +41,7 @@ internal static class LakeSchema
             subject VARCHAR NOT NULL,
             dataset VARCHAR NOT NULL,
             version BIGINT NOT NULL,
+            loaded_at TIMESTAMP NOT NULL,
             record VARCHAR NOT NULL);
         CREATE INDEX IF NOT EXISTS profile_index_subject ON profile_index (subject);
         """;

@@ -117,8 +117,8 @@ internal static class Versions
         Lake.Execute(connection, "DELETE FROM profile_index WHERE dataset = $1", tx, load.Dataset);
         foreach (var (kind, column) in subjects)
         {
-            Lake.Execute(connection, $"INSERT INTO profile_index SELECT $1, upper({Lake.Quote(column)}), $2, $3, to_json(t)::VARCHAR FROM {load.StagingTable} t WHERE {Lake.Quote(column)} IS NOT NULL",
-                tx, kind, load.Dataset, load.Version);
+            Lake.Execute(connection, $"INSERT INTO profile_index SELECT $1, upper({Lake.Quote(column)}), $2, $3, $4, to_json(t)::VARCHAR FROM {load.StagingTable} t WHERE {Lake.Quote(column)} IS NOT NULL ORDER BY 2",
+                tx, kind, load.Dataset, load.Version, now.UtcDateTime);
         }
         tx.Commit();
         return version;

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
@@ -7,6 +8,7 @@ using CityBrain.Hub.Registry;
 using CityBrain.Hub.Security;
 using CityBrain.Hub.Sharing;
 using CityBrain.Kernel.Errors;
+using DuckDB.NET.Data;
 
 namespace CityBrain.Data.Query;
 
@@ -246,39 +248,47 @@ internal sealed class GovernedQuery(Lake.Lake lake, ProfileIndex profiles, IRegi
 /// The profile index: every record of a dataset with a subject column (resident ID, credit code), keyed by subject
 /// and rebuilt in the transaction that commits the dataset's version, so a profile is one indexed lookup.
 /// </summary>
-internal sealed class ProfileIndex(Lake.Lake lake)
+internal sealed class ProfileIndex(Lake.Lake lake) : IDisposable
 {
+    // Lookups reuse open read connections: opening one per lookup costs more than the indexed query itself.
+    private readonly ConcurrentBag<DuckDBConnection> _idle = [];
+
     /// <summary>The records about one subject, with the version each came from.</summary>
     public async Task<IReadOnlyList<IndexedRecord>> LookupAsync(string kind, string subject, CancellationToken cancellationToken)
     {
-        await using var connection = await lake.OpenReadConnectionAsync(cancellationToken);
-        // Only the subject in the WHERE: DuckDB then answers from the ART index (a join or a second filter makes it scan).
-        var rows = new List<(string Dataset, long Version, string Record)>();
-        await using (var command = connection.CreateCommand())
+        var connection = _idle.TryTake(out var idle) ? idle : await lake.OpenReadConnectionAsync(cancellationToken);
+        try
         {
-            command.CommandText = "SELECT kind, dataset, version, record FROM profile_index WHERE subject = $1";
+            // Only the subject in the WHERE: DuckDB then answers from the ART index (a join or a second filter makes it scan).
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT kind, dataset, version, loaded_at, record FROM profile_index WHERE subject = $1";
             Add(command, subject);
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var records = new List<IndexedRecord>();
             while (await reader.ReadAsync(cancellationToken))
             {
                 if (reader.GetString(0) == kind)
                 {
-                    rows.Add((reader.GetString(1), reader.GetInt64(2), reader.GetString(3)));
+                    records.Add(new IndexedRecord(reader.GetString(1), reader.GetInt64(2), new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(3), DateTimeKind.Utc)),
+                        JsonSerializer.Deserialize<Dictionary<string, string?>>(reader.GetString(4))!));
                 }
             }
+            records.Sort((x, y) => string.CompareOrdinal(x.Dataset, y.Dataset));
+            return records;
         }
-        var loadedAt = new Dictionary<(string, long), DateTimeOffset>();
-        foreach (var version in rows.Select(r => (r.Dataset, r.Version)).Distinct())
+        finally
         {
-            var at = (DateTime)Lake.Lake.Scalar(connection, "SELECT loaded_at FROM lake_versions WHERE dataset = $1 AND version = $2", null, version.Dataset, version.Version)!;
-            loadedAt[version] = new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc));
+            _idle.Add(connection);
         }
-        var records = rows.OrderBy(r => r.Dataset, StringComparer.Ordinal)
-            .Select(r => new IndexedRecord(r.Dataset, r.Version, loadedAt[(r.Dataset, r.Version)], JsonSerializer.Deserialize<Dictionary<string, string?>>(r.Record)!))
-            .ToList();
-        return records;
     }
 
+    public void Dispose()
+    {
+        while (_idle.TryTake(out var connection))
+        {
+            connection.Dispose();
+        }
+    }
 
     private static void Add(DbCommand command, object value)
     {
