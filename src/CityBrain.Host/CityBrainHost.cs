@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using CityBrain.Cockpit;
+using CityBrain.Data;
 using CityBrain.Hub;
 using CityBrain.Hub.Security;
 using CityBrain.Kernel.Errors;
@@ -62,6 +63,7 @@ public static class CityBrainHost
         builder.Services.AddHub();
         builder.Services.AddCockpitTasks();
         builder.Configuration["Cockpit:Tasks:AttachmentDirectory"] ??= Path.Combine(Path.GetFullPath(settings.DataDirectory), "attachments");
+        builder.Services.AddData(settings.DataDirectory);
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -76,6 +78,7 @@ public static class CityBrainHost
         app.MapGet("/", () => Results.Redirect("/api-reference")).ExcludeFromDescription();
         app.MapHub();
         app.MapCockpitTasks();
+        app.MapData();
         return app;
     }
 

@@ -42,10 +42,12 @@ public static class Boundaries
     /// <summary>
     /// Providers reach databases and brokers; modules use the Kernel's ports. The exception is honest and narrow: the
     /// synthetic city's department systems (CityBrain.SyntheticCity*) stand in for the departments' own systems outside the
-    /// platform, each with its own database (ARCHITECTURE.md: "real HTTP services with their own databases").
+    /// platform, each with its own database (ARCHITECTURE.md: "real HTTP services with their own databases"). The data module
+    /// (CityBrain.Data) embeds DuckDB as its lake engine: the lake's file format, versioned tables and views are the
+    /// module's own data, not the operational store behind the Kernel's port, so there is no provider to put them behind.
     /// </summary>
     public static bool MayUseInfrastructureClient(string project) =>
-        SourceProject.RoleOf(project) == ProjectRole.Provider ||
+        SourceProject.RoleOf(project) == ProjectRole.Provider || project == "CityBrain.Data" ||
         project == "CityBrain.SyntheticCity" || project.StartsWith("CityBrain.SyntheticCity.", StringComparison.Ordinal);
 
     public static bool IsInfrastructureClient(string packageOrAssembly) =>

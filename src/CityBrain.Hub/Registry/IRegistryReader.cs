@@ -8,4 +8,9 @@ public interface IRegistryReader
     Task<RegisteredSystem?> FindSystemAsync(string code, CancellationToken cancellationToken);
 
     Task<RegisteredInterface?> FindInterfaceAsync(string system, string code, CancellationToken cancellationToken);
+
+    /// <summary>The catalog's datasets (<c>gaj.rk</c>), with their fields' levels, owner and openness.</summary>
+    Task<IReadOnlyList<Dataset>> ListDatasetsAsync(CancellationToken cancellationToken);
+
+    Task<Dataset?> FindDatasetAsync(string code, CancellationToken cancellationToken);
 }
