@@ -1,3 +1,4 @@
+using CityBrain.Data;
 using CityBrain.Host.Demo;
 using CityBrain.Kernel.Storage;
 using CityBrain.SyntheticCity.Generation;
@@ -53,7 +54,39 @@ internal static class ServeCommand
         // One plain line that scripts and tests can wait for, whatever the console renders.
         Console.WriteLine($"citybrain: listening on {url}");
 
+        var ingestion = city is null ? Task.CompletedTask : IngestDemoCityAsync(app, new Uri(url), app.Lifetime.ApplicationStopping);
         await app.WaitForShutdownAsync(cancellationToken);
+        await ingestion;
         return 0;
+    }
+
+    /// <summary>
+    /// The data bureau's lake pulls every department dataset through the hub, as any consumer would (grants, gateway,
+    /// audit), in the background: the platform is usable meanwhile. Later starts pull incrementally where sources allow.
+    /// </summary>
+    private static async Task IngestDemoCityAsync(WebApplication app, Uri hub, CancellationToken stopping)
+    {
+        await Task.Yield();
+        AnsiConsole.MarkupLine("lake: ingesting the demo city's datasets through the hub…");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            var summary = await DataBootstrap.IngestDemoCityAsync(app.Services, hub, incremental: true, stopping);
+            foreach (var dataset in summary.Datasets)
+            {
+                AnsiConsole.MarkupLine($"lake: {Markup.Escape(dataset.Dataset)} version {dataset.Version}, {dataset.RowCount:N0} rows ({dataset.Mode})");
+            }
+            AnsiConsole.MarkupLine($"lake: {summary.Datasets.Count} datasets ingested in {clock.Elapsed.TotalSeconds:N0} s");
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopped mid-pull: the next start resumes where it was.
+        }
+        catch (Exception e)
+        {
+            // The message may quote a request path: resident IDs in it are cut before it reaches the console.
+            var message = System.Text.RegularExpressions.Regex.Replace(e.Message, "[0-9]{17}[0-9Xx]", "******************");
+            AnsiConsole.MarkupLine($"[red]lake: ingestion stopped[/] ({e.GetType().Name}): {Markup.Escape(message)}");
+        }
     }
 }
