@@ -48,14 +48,41 @@ public sealed class GeneratedCity : IAsyncLifetime
         return connection;
     }
 
+    /// <summary>One quality run of the demo rules over the city, shared by the tests that only read it.</summary>
+    public async Task<(DuckDBConnection Lake, CityBrain.Data.Quality.QualityRun Run)> QualityRunAsync()
+    {
+        await _runLock.WaitAsync(CancellationToken.None);
+        try
+        {
+            if (_run is null)
+            {
+                var lake = await OpenLakeAsync(CancellationToken.None);
+                var run = await new CityBrain.Data.Quality.QualityEngine(CityBrain.Data.Quality.QualityRuleSet.DemoCity(), TimeProvider.System)
+                    .RunAsync(lake, new CityBrain.Data.Quality.QualityRunRequest(Views, AsOf), CancellationToken.None);
+                _run = (lake, run);
+            }
+            return _run.Value;
+        }
+        finally
+        {
+            _runLock.Release();
+        }
+    }
+
+    private readonly SemaphoreSlim _runLock = new(1, 1);
+    private (DuckDBConnection, CityBrain.Data.Quality.QualityRun)? _run;
+
     public IReadOnlyDictionary<string, string> Views => Files.Keys.ToDictionary(k => k, k => k, StringComparer.Ordinal);
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
+        if (_run is { } run)
+        {
+            await run.Item1.DisposeAsync();
+        }
         if (System.IO.Directory.Exists(Directory))
         {
             System.IO.Directory.Delete(Directory, recursive: true);
         }
-        return ValueTask.CompletedTask;
     }
 }

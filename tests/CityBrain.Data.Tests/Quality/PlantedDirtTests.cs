@@ -17,16 +17,14 @@ public sealed class PlantedDirtTests(GeneratedCity city)
     public async Task RunAsync_DemoCity_FindsEachPlantedKindWithPrecisionAndRecallOf99Percent(string kind)
     {
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var lake = await city.OpenLakeAsync(cancellationToken);
-        var run = await new QualityEngine(QualityRuleSet.DemoCity(), TimeProvider.System)
-            .RunAsync(lake, new QualityRunRequest(city.Views, city.AsOf), cancellationToken);
+        var (lake, run) = await city.QualityRunAsync();
 
         var (truePositives, falsePositives, falseNegatives) = await CompareAsync(lake, run.RunId, kind, cancellationToken);
         var found = truePositives + falsePositives;
         var planted = truePositives + falseNegatives;
         var precision = found == 0 ? 1 : (double)truePositives / found;
         var recall = planted == 0 ? 1 : (double)truePositives / planted;
-        TestContext.Current.SendDiagnosticMessage($"{kind} ({city.Residents} residents): planted {planted}, found {found}, precision {precision:P2}, recall {recall:P2}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{kind} ({city.Residents} residents): planted {planted}, found {found}, precision {precision:P2}, recall {recall:P2}");
 
         Assert.True(planted > 0, $"the city has no planted {kind} to measure against");
         Assert.True(precision >= 0.99 && recall >= 0.99,
@@ -40,9 +38,7 @@ public sealed class PlantedDirtTests(GeneratedCity city)
     {
         // Settlements name known institutions and parking names known vehicles: the generator plants no broken references.
         var cancellationToken = TestContext.Current.CancellationToken;
-        await using var lake = await city.OpenLakeAsync(cancellationToken);
-        var run = await new QualityEngine(QualityRuleSet.DemoCity(), TimeProvider.System)
-            .RunAsync(lake, new QualityRunRequest(city.Views, city.AsOf), cancellationToken);
+        var (lake, run) = await city.QualityRunAsync();
 
         var references = run.Datasets.SelectMany(d => d.Rules).Where(r => r.Dimension == QualityDimension.Integrity).ToList();
         Assert.Equal(2, references.Count);
