@@ -56,8 +56,9 @@ internal static class QualityRuleCompiler
                 }
                 if (field.Format is { } format)
                 {
-                    Add($"{code}.{name} format", () => Rule($"format:{format}", QualityDimension.Validity,
-                        $"{present} AND NOT coalesce({QualityFormats.Valid(format, $"trim({v})")}, false)"));
+                    Add($"{code}.{name} format", () => new CompiledRule(code, dataset.Unit, name, $"format:{format}", QualityDimension.Validity,
+                        $"SELECT key, value FROM (SELECT {key} AS key, {v} AS value, trim({v}) AS cb_v FROM {view}) " +
+                        $"WHERE cb_v IS NOT NULL AND cb_v <> '' AND NOT coalesce({QualityFormats.Valid(format, "cb_v")}, false)"));
                 }
                 if (field.Min is not null || field.Max is not null)
                 {
@@ -163,12 +164,15 @@ internal static class QualityRuleCompiler
         var field = QualitySql.Quote(target.Field ?? throw new InvalidOperationException("a districts target names its field"));
         var v = $"CAST(t.{field} AS VARCHAR)";
         return new CompiledRule(target.Dataset, targetRules.Unit, target.Field, "consistency:district", QualityDimension.Consistency, $"""
-            WITH ref AS (
+            WITH wanted AS (
+              SELECT DISTINCT left(CAST({QualitySql.Quote(target.Person)} AS VARCHAR), 17) AS cb_person FROM {targetView}
+            ),
+            ref AS (
               SELECT {person} AS cb_person, min({district}) AS cb_district
               FROM {refView} r {joins}
-              WHERE r.{QualitySql.Quote(reference.Person)} IS NOT NULL
+              WHERE {person} IN (SELECT cb_person FROM wanted)
               GROUP BY 1
-              HAVING count(DISTINCT {district}) = 1
+              HAVING min({district}) = max({district})
             )
             SELECT DISTINCT {TargetKey(targetRules)} AS key, {v} AS value
             FROM {targetView} t JOIN ref ON left(CAST(t.{QualitySql.Quote(target.Person)} AS VARCHAR), 17) = ref.cb_person
