@@ -42,10 +42,12 @@ public static class Boundaries
     /// <summary>
     /// Providers reach databases and brokers; modules use the Kernel's ports. The exception is honest and narrow: the
     /// synthetic city's department systems (CityBrain.SyntheticCity*) stand in for the departments' own systems outside the
-    /// platform, each with its own database (ARCHITECTURE.md: "real HTTP services with their own databases").
+    /// platform, each with its own database (ARCHITECTURE.md: "real HTTP services with their own databases"). And
+    /// CityBrain.Data queries the lake itself: datasets and analytics are DuckDB SQL over the lake (ARCHITECTURE.md,
+    /// "Storage and scale"), set-based over millions of rows, which a key-value store port cannot express.
     /// </summary>
     public static bool MayUseInfrastructureClient(string project) =>
-        SourceProject.RoleOf(project) == ProjectRole.Provider ||
+        SourceProject.RoleOf(project) == ProjectRole.Provider || project == "CityBrain.Data" ||
         project == "CityBrain.SyntheticCity" || project.StartsWith("CityBrain.SyntheticCity.", StringComparison.Ordinal);
 
     public static bool IsInfrastructureClient(string packageOrAssembly) =>

@@ -110,7 +110,7 @@ public sealed class ModuleBoundaryTests
     [InlineData("CityBrain.Storage.Postgres", "Npgsql", true)]
     [InlineData("CityBrain.Storage.Sqlite", "Microsoft.Data.Sqlite", true)]
     [InlineData("CityBrain.Hub", "Npgsql", false)]
-    [InlineData("CityBrain.Data", "DuckDB.NET.Data", false)]
+    [InlineData("CityBrain.Data", "DuckDB.NET.Data", true)]
     [InlineData("CityBrain.Host", "Microsoft.Data.Sqlite", false)]
     [InlineData("CityBrain.SyntheticCity.Departments", "Microsoft.Data.Sqlite", true)]
     public void InfrastructureClient_RoleRules_AsDocumented(string project, string client, bool allowed)

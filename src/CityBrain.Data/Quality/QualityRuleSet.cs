@@ -43,22 +43,15 @@ internal sealed class QualityRuleSet
         return rules;
     }
 
-    /// <summary>Adds a city's own rules: a dataset declared again replaces the earlier declaration; consistency targets add up.</summary>
+    /// <summary>Adds a city's own rules: a dataset declared again replaces the earlier declaration, and so does a consistency rule.</summary>
     public QualityRuleSet Merge(QualityRuleSet other)
     {
         foreach (var (code, dataset) in other.Datasets)
         {
             Datasets[code] = dataset;
         }
-        Consistency.Districts ??= other.Consistency.Districts;
-        if (other.Consistency.Districts is { } districts && !ReferenceEquals(districts, Consistency.Districts))
-        {
-            Consistency.Districts = districts;
-        }
-        if (other.Consistency.Deaths is { } deaths)
-        {
-            Consistency.Deaths = deaths;
-        }
+        Consistency.Districts = other.Consistency.Districts ?? Consistency.Districts;
+        Consistency.Deaths = other.Consistency.Deaths ?? Consistency.Deaths;
         return this;
     }
 
@@ -101,8 +94,8 @@ internal sealed class QualityRuleSet
                 {
                     problems.Add($"fields.{name}.notAfter: only 'as-of' is supported");
                 }
-                if (field.References is { } reference && reference.Split('.') is not [var refDataset, var refField]
-                    || field.References is { } r && (!QualitySql.IsIdentifier(r.Split('.')[0]) || !QualitySql.IsIdentifier(r.Split('.')[^1])))
+                if (field.References is { } reference && (reference.Split('.') is not [var refDataset, var refField]
+                    || !QualitySql.IsIdentifier(refDataset) || !QualitySql.IsIdentifier(refField)))
                 {
                     problems.Add($"fields.{name}.references: write <dataset>.<field>");
                 }
