@@ -31,6 +31,9 @@ internal sealed class QualityEngine(QualityRuleSet rules, TimeProvider time)
         var stopwatch = Stopwatch.StartNew();
         var runId = "q" + started.ToString("yyyyMMdd'T'HHmmssfff", CultureInfo.InvariantCulture);
         await QualityStore.EnsureSchemaAsync(connection, cancellationToken);
+        // Two runs in the same millisecond (a frozen test clock) get distinct ids.
+        var sameMillisecond = await ScalarAsync(connection, $"SELECT count(*) FROM quality_runs WHERE starts_with(run_id, {QualitySql.Literal(runId)})", cancellationToken);
+        runId += sameMillisecond == 0 ? "" : "-" + sameMillisecond.ToString(CultureInfo.InvariantCulture);
         foreach (var statement in QualitySql.Prelude(ReferenceData.Streets, ReferenceData.Districts))
         {
             await ExecuteAsync(connection, statement, cancellationToken);

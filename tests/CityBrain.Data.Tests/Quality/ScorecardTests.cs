@@ -54,6 +54,26 @@ public sealed class ScorecardTests
     }
 
     [Fact]
+    public async Task RunAsync_TwoRunsOnAFrozenClock_KeepDistinctIdsAndFindings()
+    {
+        var cancellationToken = TestContext.Current.CancellationToken;
+        await using var lake = await LakeAsync(cancellationToken);
+        var engine = new QualityEngine(QualityRuleSet.Parse(Rules, "t.yaml"), new FrozenClock());
+        var request = new QualityRunRequest(new Dictionary<string, string> { ["t"] = "t" }, new DateOnly(2025, 12, 31));
+
+        var first = await engine.RunAsync(lake, request, cancellationToken);
+        var second = await engine.RunAsync(lake, request, cancellationToken);
+
+        Assert.NotEqual(first.RunId, second.RunId);
+        Assert.Equal(first.Findings, (await QualityStore.FindingsAsync(lake, second.RunId, null, null, null, 0, 100, cancellationToken)).Count);
+    }
+
+    private sealed class FrozenClock : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => new(2025, 12, 31, 10, 0, 0, TimeSpan.Zero);
+    }
+
+    [Fact]
     public async Task RunAsync_Cancelled_WritesNoFindings()
     {
         var cancellationToken = TestContext.Current.CancellationToken;
