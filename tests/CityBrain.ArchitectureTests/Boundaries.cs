@@ -44,7 +44,8 @@ public static class Boundaries
     /// synthetic city's department systems (CityBrain.SyntheticCity*) stand in for the departments' own systems outside the
     /// platform, each with its own database (ARCHITECTURE.md: "real HTTP services with their own databases"). The data module
     /// (CityBrain.Data) embeds DuckDB as its lake engine: the lake's file format, versioned tables and views are the
-    /// module's own data, not the operational store behind the Kernel's port, so there is no provider to put them behind.
+    /// module's own data, not the operational store behind the Kernel's port, so there is no provider to put them behind; datasets and
+    /// analytics are DuckDB SQL over the lake, set-based over millions of rows (ARCHITECTURE.md, "Storage and scale").
     /// </summary>
     public static bool MayUseInfrastructureClient(string project) =>
         SourceProject.RoleOf(project) == ProjectRole.Provider || project == "CityBrain.Data" ||
