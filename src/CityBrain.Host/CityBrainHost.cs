@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using CityBrain.Cockpit;
 using CityBrain.Hub;
 using CityBrain.Hub.Security;
 using CityBrain.Kernel.Errors;
@@ -24,6 +25,8 @@ public static class CityBrainHost
             ApplicationName = typeof(CityBrainHost).Assembly.GetName().Name,
         });
         builder.WebHost.UseUrls(settings.Urls);
+        // The cockpit's pages need their static files (its own, MudBlazor's, Blazor's) in every environment, not only Development.
+        builder.WebHost.UseStaticWebAssets();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
@@ -59,6 +62,7 @@ public static class CityBrainHost
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("store");
 
         builder.Services.AddHub();
+        builder.Services.AddCockpit();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -70,8 +74,8 @@ public static class CityBrainHost
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealth });
         app.MapOpenApi();
         app.MapScalarApiReference("/api-reference", options => options.WithTitle("CityBrain API"));
-        app.MapGet("/", () => Results.Redirect("/api-reference")).ExcludeFromDescription();
         app.MapHub();
+        app.MapCockpit();
         return app;
     }
 
@@ -82,6 +86,7 @@ public static class CityBrainHost
         await MigrationRunner.ApplyAsync(store, app.Services.GetServices<IMigrationSet>(), app.Services.GetRequiredService<TimeProvider>(), cancellationToken);
         app.Services.GetRequiredService<HubKeyring>();
         await DemoSeed.EnsureAsync(app.Services, cancellationToken);
+        await app.Services.PrepareCockpitAsync(cancellationToken);
     }
 
     private static Task WriteHealth(HttpContext context, HealthReport report)

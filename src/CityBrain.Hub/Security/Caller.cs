@@ -8,6 +8,9 @@ public static class HubRoles
     /// <summary>Data bureau administrator (数据资源管理局): runs the registry, decides escalations and disputes.</summary>
     public const string Admin = "admin";
 
+    /// <summary>A city leader (领导): watches the cockpits of the whole city; changes nothing in the hub.</summary>
+    public const string Leader = "leader";
+
     /// <summary>Reads everything, changes nothing: audit log, metrics, all requests.</summary>
     public const string Auditor = "auditor";
 
