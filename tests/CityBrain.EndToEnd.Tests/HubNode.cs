@@ -39,18 +39,22 @@ public sealed class HubNode : IAsyncDisposable
 
     public IServiceProvider Services => _app!.Services;
 
-    public static async Task<HubNode> StartAsync(string storeKind)
+    /// <param name="configure">Extra services for the node (a live metric source the test drives, say).</param>
+    public static async Task<HubNode> StartAsync(string storeKind, Action<IServiceCollection>? configure = null)
     {
         var store = await TestStores.CreateAsync(storeKind);
         var node = new HubNode(store, Path.Combine(Path.GetTempPath(), "citybrain-e2e-" + Guid.NewGuid().ToString("N")[..10]));
-        await node.StartAppAsync();
+        await node.StartAppAsync(configure);
         return node;
     }
 
-    private async Task StartAppAsync()
+    private async Task StartAppAsync(Action<IServiceCollection>? configure = null)
     {
         _app = CityBrainHost.Create(new HostSettings(DataDirectory, StoreConnection, "http://127.0.0.1:0"), builder =>
-            builder.Logging.AddProvider(new CollectingLoggerProvider(Logs)));
+        {
+            builder.Logging.AddProvider(new CollectingLoggerProvider(Logs));
+            configure?.Invoke(builder.Services);
+        });
         await CityBrainHost.PrepareAsync(_app, CancellationToken.None);
         await _app.StartAsync();
         BaseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
