@@ -67,9 +67,9 @@ public sealed record IndicatorDefinition
         {
             Fail("query", "is required");
         }
-        else if (Source == IndicatorSource.Store && !Query.TrimStart().StartsWith("SELECT", StringComparison.OrdinalIgnoreCase))
+        else if (Source == IndicatorSource.Store && !IsSingleSelect(Query))
         {
-            Fail("query", "a store query must be a single SELECT");
+            Fail("query", "a store query must be a single SELECT (or WITH ... SELECT), without ';'");
         }
         if (string.IsNullOrWhiteSpace(Measure))
         {
@@ -94,6 +94,14 @@ public sealed record IndicatorDefinition
         {
             throw new ValidationFailedException(errors);
         }
+    }
+
+    // A guard against slips, not a sandbox: only the admin and a unit's operator define indicators.
+    private static bool IsSingleSelect(string query)
+    {
+        var text = query.Trim().TrimEnd(';');
+        return (text.StartsWith("SELECT", StringComparison.OrdinalIgnoreCase) || text.StartsWith("WITH", StringComparison.OrdinalIgnoreCase))
+            && !text.Contains(';', StringComparison.Ordinal);
     }
 
     /// <summary>Green, yellow or red for a value.</summary>

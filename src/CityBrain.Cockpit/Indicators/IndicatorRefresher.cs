@@ -85,7 +85,14 @@ internal sealed partial class IndicatorRefresher(
         {
             try
             {
-                reading = await reader.ReadAsync(definition, linked.Token);
+                // Some providers (SQLite) ignore cancellation inside a query and run synchronously: the wait is bounded
+                // here, and such a query finishes in the background while the tile already says it timed out.
+                reading = await Task.Run(() => reader.ReadAsync(definition, linked.Token), CancellationToken.None)
+                    .WaitAsync(TimeSpan.FromSeconds(definition.TimeoutSeconds), time, cancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                return await PublishProblemAsync(definition, previous, IndicatorStatus.Failed, $"the query timed out after {definition.TimeoutSeconds} s");
             }
             catch (SourceUnavailableException e)
             {
