@@ -15,7 +15,7 @@ internal sealed partial class IndicatorRefresher(
     IndicatorCatalog catalog, IndicatorReader reader, IndicatorHistory history, CockpitFeed feed, TimeProvider time, ILogger<IndicatorRefresher> logger)
     : BackgroundService
 {
-    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
 
     private readonly ConcurrentDictionary<string, DateTimeOffset> _due = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _running = new(StringComparer.Ordinal);
@@ -33,9 +33,12 @@ internal sealed partial class IndicatorRefresher(
                 var now = time.GetUtcNow();
                 foreach (var definition in catalog.All)
                 {
-                    if (_due.GetValueOrDefault(definition.Code) <= now)
+                    var due = _due.GetValueOrDefault(definition.Code);
+                    if (due <= now)
                     {
-                        _due[definition.Code] = now.AddSeconds(definition.RefreshSeconds);
+                        // Fixed rate: the next refresh is one interval after this one was due, so ticks do not add drift.
+                        var next = due.AddSeconds(definition.RefreshSeconds);
+                        _due[definition.Code] = next > now ? next : now.AddSeconds(definition.RefreshSeconds);
                         _ = RefreshAsync(definition.Code, stoppingToken);
                     }
                 }
