@@ -72,6 +72,16 @@ public sealed class CockpitBrowserTests : IAsyncLifetime
         await page.Locator("[data-testid='tile-test.queue'][data-status='Red']").WaitForAsync();
         await ScreenshotAsync(page, "city-cockpit-warning");
 
+        // Drill down: the ranking (and the map) lead from the city to a district, whose ranking lists its streets.
+        await page.Locator("[data-testid='indicator-select']").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new PageLocatorOptions { HasText = "办事排队人数" }).ClickAsync();
+        await page.Locator("[data-testid='ranking'] a", new PageLocatorOptions { HasText = "西湖区" }).ClickAsync();
+        await page.WaitForURLAsync("**/cockpit/district/330106");
+        await page.Locator("[data-testid='cockpit-title']", new PageLocatorOptions { HasText = "西湖区" }).WaitForAsync();
+        Assert.Equal("72 人", (await page.Locator("[data-testid='value-test.queue']").InnerTextAsync()).Trim());
+        await page.Locator("[data-testid='ranking'] td", new PageLocatorOptions { HasText = "330106001" }).WaitForAsync();
+        await ScreenshotAsync(page, "district-cockpit-wall");
+
         var phone = await OpenAsync(390, 844);
         await phone.GotoAsync(new Uri(_node.BaseAddress, "/login").ToString());
         await phone.FillAsync("#userName", "leader");
@@ -157,6 +167,8 @@ public sealed class CockpitBrowserTests : IAsyncLifetime
         public volatile int Value = 10;
 
         public ValueTask<IndicatorReading?> ReadAsync(string metric, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(metric == "test.queue" ? IndicatorReading.Of(Value) : null);
+            ValueTask.FromResult(metric == "test.queue"
+                ? new IndicatorReading(Value, new Dictionary<string, double> { ["330106"] = Value * 0.6, ["330102"] = Value * 0.4, ["330106001"] = Value * 0.1 })
+                : null);
     }
 }
