@@ -79,6 +79,7 @@ public sealed class CockpitBrowserTests : IAsyncLifetime
         await page.WaitForURLAsync("**/cockpit/district/330106");
         await page.Locator("[data-testid='cockpit-title']", new PageLocatorOptions { HasText = "西湖区" }).WaitForAsync();
         Assert.Equal("72 人", (await page.Locator("[data-testid='value-test.queue']").InnerTextAsync()).Trim());
+        Assert.Equal("Yellow", await page.Locator("[data-testid='tile-test.queue']").GetAttributeAsync("data-status"));
         await page.Locator("[data-testid='ranking'] td", new PageLocatorOptions { HasText = "330106001" }).WaitForAsync();
         await ScreenshotAsync(page, "district-cockpit-wall");
 
