@@ -26,6 +26,8 @@ public static class CityBrainHost
             ApplicationName = typeof(CityBrainHost).Assembly.GetName().Name,
         });
         builder.WebHost.UseUrls(settings.Urls);
+        // The cockpit's pages need their static files (its own, MudBlazor's, Blazor's) in every environment, not only Development.
+        builder.WebHost.UseStaticWebAssets();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
@@ -64,6 +66,7 @@ public static class CityBrainHost
         builder.Services.AddCockpitTasks();
         builder.Configuration["Cockpit:Tasks:AttachmentDirectory"] ??= Path.Combine(Path.GetFullPath(settings.DataDirectory), "attachments");
         builder.Services.AddData(settings.DataDirectory);
+        builder.Services.AddCockpit();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -75,10 +78,10 @@ public static class CityBrainHost
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealth });
         app.MapOpenApi();
         app.MapScalarApiReference("/api-reference", options => options.WithTitle("CityBrain API"));
-        app.MapGet("/", () => Results.Redirect("/api-reference")).ExcludeFromDescription();
         app.MapHub();
         app.MapCockpitTasks();
         app.MapData();
+        app.MapCockpit();
         return app;
     }
 
@@ -89,6 +92,7 @@ public static class CityBrainHost
         await MigrationRunner.ApplyAsync(store, app.Services.GetServices<IMigrationSet>(), app.Services.GetRequiredService<TimeProvider>(), cancellationToken);
         app.Services.GetRequiredService<HubKeyring>();
         await DemoSeed.EnsureAsync(app.Services, cancellationToken);
+        await app.Services.PrepareCockpitAsync(cancellationToken);
     }
 
     private static Task WriteHealth(HttpContext context, HealthReport report)

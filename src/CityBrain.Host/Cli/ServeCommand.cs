@@ -1,4 +1,5 @@
 using CityBrain.Data;
+using CityBrain.Cockpit.Indicators;
 using CityBrain.Host.Demo;
 using CityBrain.Kernel.Storage;
 using CityBrain.SyntheticCity.Generation;
@@ -24,6 +25,7 @@ internal static class ServeCommand
                 builder.Services.AddSingleton(demo);
                 builder.Services.AddSingleton<CityClock>();
                 builder.Services.AddHostedService(sp => sp.GetRequiredService<CityClock>());
+                builder.Services.AddSingleton<ILiveMetricSource, CityPulseMetrics>();
             }
         });
         if (demo.Enabled)

@@ -20,7 +20,7 @@ public static class HubRoles
     /// <summary>A resident, who may see every access to his or her own data.</summary>
     public const string Citizen = "citizen";
 
-    /// <summary>A city leader at the cockpit: dispatches tasks to units, verifies and closes them.</summary>
+    /// <summary>A city leader (领导) at the cockpit: watches the whole city, dispatches tasks to units, verifies and closes them; changes nothing in the hub.</summary>
     public const string Leader = "leader";
 }
 

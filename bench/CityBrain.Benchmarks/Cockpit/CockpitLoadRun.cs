@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using CityBrain.Cockpit.Indicators;
+using CityBrain.Cockpit.Live;
+using CityBrain.Host;
+using CityBrain.Hub.Security;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CityBrain.Benchmarks.Cockpit;
+
+/// <summary>
+/// `dotnet run -c Release --project bench/CityBrain.Benchmarks -- cockpit-load [viewers=50] [seconds=60] [indicators=10]`:
+/// the real host on loopback (SQLite store), indicators whose source changes every 2 s (refreshed every second), and
+/// that many viewers on /hubs/cockpit subscribed to the city. Each value is the Unix time in ms of its change, so a
+/// viewer knows the delay from the change to its arrival; the message's own time gives the push delay (store → viewer).
+/// Server CPU and memory are sampled in the same process (the viewers run in it too: an upper bound). See docs/benchmarks-cockpit.md.
+/// </summary>
+internal static class CockpitLoadRun
+{
+    private const int ChangeMilliseconds = 2000;
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var viewers = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 50;
+        var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60;
+        var indicators = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 10;
+        var data = Path.Combine(Path.GetTempPath(), "citybrain-cockpit-load-" + Guid.NewGuid().ToString("N")[..8]);
+
+        await using var app = CityBrainHost.Create(new HostSettings(data, null, "http://127.0.0.1:0"), builder =>
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Services.AddSingleton<ILiveMetricSource, SteppedClock>();
+        });
+        await CityBrainHost.PrepareAsync(app, CancellationToken.None);
+        await app.StartAsync();
+        var baseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        var token = app.Services.GetRequiredService<TokenService>().Issue(new Caller("admin", HubRoles.Admin, "dsj", null, null), TimeSpan.FromHours(2));
+
+        using var http = new HttpClient { BaseAddress = baseAddress };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        for (var i = 0; i < indicators; i++)
+        {
+            var response = await http.PostAsJsonAsync("/api/cockpit/indicators", new
+            {
+                code = $"load.i{i:00}", name = $"负载指标 {i}", owningUnit = "dsj", source = "metric", query = "load.changed-at",
+                measure = "ms", refreshSeconds = 1, direction = "higherIsBetter",
+            });
+            response.EnsureSuccessStatusCode();
+        }
+
+        var changeDelays = new List<double>();
+        var pushDelays = new List<double>();
+        var gate = new Lock();
+        var recording = false;
+        var connections = new List<HubConnection>();
+        for (var i = 0; i < viewers; i++)
+        {
+            // Unchanged values are sent again on each refresh; a viewer counts the first arrival of each new value.
+            var lastSeen = new Dictionary<string, double>(StringComparer.Ordinal);
+            var connection = new HubConnectionBuilder()
+                .WithUrl(new Uri(baseAddress, CockpitHub.Path), o => o.AccessTokenProvider = () => Task.FromResult<string?>(token))
+                .Build();
+            connection.On<LiveValue>(CockpitHub.ValueMessage, value =>
+            {
+                var now = DateTimeOffset.UtcNow;
+                if (!recording || value.Value is not { } changedAt || value.At is not { } at || !value.Indicator.StartsWith("load.", StringComparison.Ordinal))
+                {
+                    return;
+                }
+                lock (gate)
+                {
+                    if (lastSeen.GetValueOrDefault(value.Indicator) == changedAt)
+                    {
+                        return;
+                    }
+                    lastSeen[value.Indicator] = changedAt;
+                    changeDelays.Add(now.ToUnixTimeMilliseconds() - changedAt);
+                    pushDelays.Add((now - at).TotalMilliseconds);
+                }
+            });
+            await connection.StartAsync();
+            await connection.InvokeAsync("Subscribe", "city");
+            connections.Add(connection);
+        }
+
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var cpuStart = process.TotalProcessorTime;
+        var wall = Stopwatch.StartNew();
+        long peakWorkingSet = 0;
+        recording = true;
+        while (wall.Elapsed < TimeSpan.FromSeconds(seconds))
+        {
+            await Task.Delay(500);
+            process.Refresh();
+            peakWorkingSet = Math.Max(peakWorkingSet, process.WorkingSet64);
+        }
+        recording = false;
+        process.Refresh();
+        var cpu = (process.TotalProcessorTime - cpuStart).TotalMilliseconds / wall.Elapsed.TotalMilliseconds / Environment.ProcessorCount * 100;
+
+        foreach (var connection in connections)
+        {
+            await connection.DisposeAsync();
+        }
+        await app.StopAsync();
+        try
+        {
+            Directory.Delete(data, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the OS's temp cleaner.
+        }
+
+        changeDelays.Sort();
+        pushDelays.Sort();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"""
+            cockpit-load: {viewers} viewers, {indicators} indicators changing every {ChangeMilliseconds / 1000} s (refreshed every 1 s), {seconds} s, {Environment.ProcessorCount} cores
+            changes received:         {changeDelays.Count:N0}
+            change -> viewer (ms):    p50 {Percentile(changeDelays, 0.50):F0}   p99 {Percentile(changeDelays, 0.99):F0}   max {changeDelays.LastOrDefault():F0}
+            push, store -> viewer:    p50 {Percentile(pushDelays, 0.50):F1}   p99 {Percentile(pushDelays, 0.99):F1}   max {pushDelays.LastOrDefault():F1}
+            process CPU (all cores):  {cpu:F1} %   (viewers run in the same process)
+            peak working set:         {peakWorkingSet / 1024.0 / 1024:F0} MiB   managed heap at end {GC.GetTotalMemory(false) / 1024.0 / 1024:F0} MiB
+            """));
+        return changeDelays.Count > 0 ? 0 : 1;
+    }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+
+    /// <summary>load.changed-at: a value that changes every 2 s and is the Unix time (ms) of its latest change.</summary>
+    private sealed class SteppedClock : ILiveMetricSource
+    {
+        public ValueTask<IndicatorReading?> ReadAsync(string metric, CancellationToken cancellationToken)
+        {
+            if (metric != "load.changed-at")
+            {
+                return ValueTask.FromResult<IndicatorReading?>(null);
+            }
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            return ValueTask.FromResult<IndicatorReading?>(IndicatorReading.Of(now - now % ChangeMilliseconds));
+        }
+    }
+}
