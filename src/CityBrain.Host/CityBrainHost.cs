@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using CityBrain.Cockpit;
 using CityBrain.Data;
+using CityBrain.Data.Quality;
 using CityBrain.Hub;
 using CityBrain.Hub.Security;
 using CityBrain.Kernel.Errors;
@@ -66,6 +67,8 @@ public static class CityBrainHost
         builder.Services.AddCockpitTasks();
         builder.Configuration["Cockpit:Tasks:AttachmentDirectory"] ??= Path.Combine(Path.GetFullPath(settings.DataDirectory), "attachments");
         builder.Services.AddData(settings.DataDirectory);
+        builder.Configuration["Data:Quality:LakePath"] ??= Path.Combine(Path.GetFullPath(settings.DataDirectory), "lake", "lake.duckdb");
+        builder.Services.AddQuality();
         builder.Services.AddCockpit();
         configure?.Invoke(builder);
 
@@ -81,6 +84,7 @@ public static class CityBrainHost
         app.MapHub();
         app.MapCockpitTasks();
         app.MapData();
+        app.MapQuality();
         app.MapCockpit();
         return app;
     }
