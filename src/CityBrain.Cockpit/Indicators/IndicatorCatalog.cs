@@ -91,7 +91,8 @@ internal sealed class IndicatorCatalog(IOperationalStore store, TimeProvider tim
     {
         var assembly = typeof(IndicatorCatalog).Assembly;
         var all = new List<IndicatorDefinition>();
-        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.EndsWith(".yaml", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        // Only the definitions folder: the module embeds other YAML (supervision and lifecycle rules) too.
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith("CityBrain.Cockpit.Indicators.Definitions.", StringComparison.Ordinal) && n.EndsWith(".yaml", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
         {
             using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
             all.AddRange(Parse(reader.ReadToEnd(), name));

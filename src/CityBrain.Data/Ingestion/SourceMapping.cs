@@ -95,7 +95,8 @@ internal static class SourceMappings
         var deserializer = new DeserializerBuilder().WithNamingConvention(CamelCaseNamingConvention.Instance).Build();
         var assembly = typeof(SourceMappings).Assembly;
         var mappings = new List<SourceMapping>();
-        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.EndsWith(".yaml", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        // Only the sources folder: the module embeds other YAML (quality rules) too.
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith("CityBrain.Data.Ingestion.Sources.", StringComparison.Ordinal) && n.EndsWith(".yaml", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
         {
             using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
             mappings.AddRange(deserializer.Deserialize<SourceFile>(reader).Datasets);

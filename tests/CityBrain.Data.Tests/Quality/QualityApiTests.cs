@@ -42,12 +42,9 @@ public sealed class QualityApiTests(GeneratedCity city) : IAsyncLifetime
             }
         }
         _store = await TestStores.CreateAsync(TestStores.Sqlite);
+        // The host maps the quality API itself; the test points it at a lake built from the city's department files.
         _app = CityBrainHost.Create(new HostSettings(_directory, "sqlite:" + _store.Connection, "http://127.0.0.1:0"), builder =>
-        {
-            builder.Configuration[$"{QualityOptions.Section}:LakePath"] = lakePath;
-            builder.Services.AddQuality();
-        });
-        _app.MapQuality();
+            builder.Configuration[$"{QualityOptions.Section}:LakePath"] = lakePath);
         await CityBrainHost.PrepareAsync(_app, CancellationToken.None);
         await _app.StartAsync();
         _baseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
