@@ -9,7 +9,7 @@ namespace CityBrain.Benchmarks.Addresses;
 /// `dotnet run -c Release --project bench/CityBrain.Benchmarks -- address-load-run CITY_DIR [--rounds N] [--show-failures N]`:
 /// loads CITY_DIR/truth/addresses.csv as the register, normalises every labelled address of the city (the planted
 /// address variants and the clean department columns, see DemoCityAddressCorpus) as one batch, and prints accuracy and
-/// throughput. Figures go to docs/benchmarks-address.md.
+/// throughput. Figures go to docs/benchmarks.md.
 /// </summary>
 internal static class AddressLoadRun
 {

@@ -19,7 +19,7 @@ namespace CityBrain.Benchmarks.Cockpit;
 /// the real host on loopback (SQLite store), indicators whose source changes every 2 s (refreshed every second), and
 /// that many viewers on /hubs/cockpit subscribed to the city. Each value is the Unix time in ms of its change, so a
 /// viewer knows the delay from the change to its arrival; the message's own time gives the push delay (store → viewer).
-/// Server CPU and memory are sampled in the same process (the viewers run in it too: an upper bound). See docs/benchmarks-cockpit.md.
+/// Server CPU and memory are sampled in the same process (the viewers run in it too: an upper bound). See docs/benchmarks.md.
 /// </summary>
 internal static class CockpitLoadRun
 {

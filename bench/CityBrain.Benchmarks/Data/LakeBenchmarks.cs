@@ -9,7 +9,7 @@ namespace CityBrain.Benchmarks.Data;
 
 /// <summary>
 /// The lake: uploading one million rows from CSV and from Parquet into a new dataset version (checked, staged,
-/// committed), and a profile lookup (the lake side of 一人一档) among 200,000 subjects. See docs/benchmarks-data.md.
+/// committed), and a profile lookup (the lake side of 一人一档) among 200,000 subjects. See docs/benchmarks.md.
 /// </summary>
 [MemoryDiagnoser]
 [SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]

@@ -9,7 +9,7 @@ namespace CityBrain.Benchmarks.Quality;
 /// <summary>
 /// A quality run of the demo-city rules over a 12-million-row population register (gaj_rk's columns, about 1 % dirt),
 /// with a death register and an HR register beside it so that the cross-department joins run at that scale too.
-/// The data is synthesised in DuckDB with range() in the setup, which is not timed. See docs/benchmarks-quality.md.
+/// The data is synthesised in DuckDB with range() in the setup, which is not timed. See docs/benchmarks.md.
 /// </summary>
 [MemoryDiagnoser]
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 0, iterationCount: 3)]
