@@ -1,5 +1,6 @@
 using CityBrain.Hub.Security;
 using CityBrain.Kernel.Errors;
+using CityBrain.Kernel.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -79,29 +80,19 @@ internal static class EvaluationApi
 }
 
 /// <summary>Evaluates the lifecycle rules on a timer. Hourly is safe: the rules look only at ended days, so a day's second run changes nothing.</summary>
-internal sealed partial class LifecycleService(ScenarioService scenarios, TimeProvider time, ILogger<LifecycleService> logger) : BackgroundService
+internal sealed partial class LifecycleService(ScenarioService scenarios, TimeProvider time, ILogger<LifecycleService> logger) : RecurringWork(time)
 {
-    private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
+    protected override TimeSpan Interval { get; } = TimeSpan.FromHours(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(Interval, time);
-        do
+        foreach (var (scenario, transition) in await scenarios.EvaluateAsync(cancellationToken))
         {
-            try
-            {
-                foreach (var (scenario, transition) in await scenarios.EvaluateAsync(stoppingToken))
-                {
-                    LogMoved(logger, scenario, transition.From, transition.To);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogFailed(logger, e);
-            }
+            LogMoved(logger, scenario, transition.From, transition.To);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
+
+    protected override void OnFailed(Exception exception) => LogFailed(logger, exception);
 
     [LoggerMessage(EventId = 5201, Level = LogLevel.Information, Message = "Scenario {Scenario} moved from {From} to {To}")]
     private static partial void LogMoved(ILogger logger, string scenario, string from, string to);

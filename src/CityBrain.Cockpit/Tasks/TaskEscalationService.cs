@@ -1,5 +1,5 @@
+using CityBrain.Kernel.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -10,29 +10,21 @@ internal sealed partial class TaskEscalationService(
     IServiceScopeFactory scopes,
     TimeProvider time,
     IOptions<TaskOptions> options,
-    ILogger<TaskEscalationService> logger) : BackgroundService
+    ILogger<TaskEscalationService> logger) : RecurringWork(time)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Interval => options.Value.EscalationInterval;
+
+    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(options.Value.EscalationInterval, time);
-        do
+        using var scope = scopes.CreateScope();
+        var escalated = await scope.ServiceProvider.GetRequiredService<TaskService>().EscalateOverdueAsync(cancellationToken);
+        if (escalated > 0)
         {
-            try
-            {
-                using var scope = scopes.CreateScope();
-                var escalated = await scope.ServiceProvider.GetRequiredService<TaskService>().EscalateOverdueAsync(stoppingToken);
-                if (escalated > 0)
-                {
-                    LogEscalated(logger, escalated);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogFailed(logger, e);
-            }
+            LogEscalated(logger, escalated);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
+
+    protected override void OnFailed(Exception exception) => LogFailed(logger, exception);
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Escalated {Count} overdue tasks to their units' superiors")]
     private static partial void LogEscalated(ILogger logger, int count);

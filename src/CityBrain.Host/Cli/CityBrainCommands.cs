@@ -1,4 +1,5 @@
 using CityBrain.Host.Demo;
+using CityBrain.SyntheticCity.Generation;
 using System.CommandLine;
 
 namespace CityBrain.Host.Cli;
@@ -11,8 +12,8 @@ public static class CityBrainCommands
         var data = new Option<string>("--data") { Description = "The data folder (SQLite store, lake, generated city)", DefaultValueFactory = _ => "./data", Recursive = true };
         var store = new Option<string?>("--store") { Description = "Operational store: postgresql://user@host:port/db or Host=...; default SQLite in the data folder (or CITYBRAIN_STORE)", Recursive = true };
         var urls = new Option<string>("--urls") { Description = "Where to listen", DefaultValueFactory = _ => HostSettings.DefaultUrls };
-        var residents = new Option<int>("--residents") { Description = "Residents of the demo city generated on first start", DefaultValueFactory = _ => DemoCitySettings.DefaultResidents };
-        var seed = new Option<long>("--seed") { Description = "Seed of the demo city generated on first start", DefaultValueFactory = _ => DemoCitySettings.DefaultSeed };
+        var residents = new Option<int>("--residents") { Description = "Residents of the demo city generated on first start", DefaultValueFactory = _ => CityGenerationOptions.DefaultResidents };
+        var seed = new Option<long>("--seed") { Description = "Seed of the demo city generated on first start", DefaultValueFactory = _ => CityGenerationOptions.DefaultSeed };
         var noDemo = new Option<bool>("--no-demo") { Description = "Start the hub alone: no demo city, no demo departments (a real city's install)" };
 
         var root = new RootCommand("CityBrain: a city operating platform. Without a verb, serves.");

@@ -11,8 +11,8 @@ internal static class CityCommand
 {
     public static Command Build()
     {
-        var residents = new Option<int>("--residents") { Description = "Residents to generate (1 to 20,000,000; Hangzhou has about 12.2 million)", DefaultValueFactory = _ => 100_000 };
-        var seed = new Option<long>("--seed") { Description = "The seed: the same seed and size give byte-identical files", DefaultValueFactory = _ => 20_210_101 };
+        var residents = new Option<int>("--residents") { Description = "Residents to generate (1 to 20,000,000; Hangzhou has about 12.2 million)", DefaultValueFactory = _ => CityGenerationOptions.DefaultResidents };
+        var seed = new Option<long>("--seed") { Description = "The seed: the same seed and size give byte-identical files", DefaultValueFactory = _ => CityGenerationOptions.DefaultSeed };
         var output = new Option<string>("--out") { Description = "The folder to write (must not exist or be empty)", Required = true };
         var asOf = new Option<DateOnly?>("--as-of") { Description = "The city's 'today' (default 2025-12-31)" };
         var parallelism = new Option<int?>("--parallelism") { Description = "Worker threads (default: all cores); the output does not depend on it" };

@@ -11,11 +11,7 @@ namespace CityBrain.Host.Demo;
 /// <param name="Enabled">False for a real city's install: the hub starts without demo departments.</param>
 /// <param name="Residents">Residents generated on first start.</param>
 /// <param name="Seed">The generator's seed.</param>
-internal sealed record DemoCitySettings(bool Enabled, int Residents, long Seed)
-{
-    public const int DefaultResidents = 100_000;
-    public const long DefaultSeed = 20_210_101;
-}
+internal sealed record DemoCitySettings(bool Enabled, int Residents, long Seed);
 
 /// <summary>
 /// The demo city behind `serve`: generated into DATA/city on first start (with progress), its eight department

@@ -1,5 +1,5 @@
+using CityBrain.Kernel.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -10,29 +10,21 @@ internal sealed partial class EscalationService(
     IServiceScopeFactory scopes,
     TimeProvider time,
     IOptions<SharingOptions> options,
-    ILogger<EscalationService> logger) : BackgroundService
+    ILogger<EscalationService> logger) : RecurringWork(time)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Interval => options.Value.EscalationInterval;
+
+    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        using var timer = new PeriodicTimer(options.Value.EscalationInterval, time);
-        do
+        using var scope = scopes.CreateScope();
+        var escalated = await scope.ServiceProvider.GetRequiredService<SharingService>().EscalateLapsedAsync(cancellationToken);
+        if (escalated > 0)
         {
-            try
-            {
-                using var scope = scopes.CreateScope();
-                var escalated = await scope.ServiceProvider.GetRequiredService<SharingService>().EscalateLapsedAsync(stoppingToken);
-                if (escalated > 0)
-                {
-                    LogEscalated(logger, escalated);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogFailed(logger, e);
-            }
+            LogEscalated(logger, escalated);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
+
+    protected override void OnFailed(Exception exception) => LogFailed(logger, exception);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Escalated {Count} lapsed sharing requests to the data bureau")]
     private static partial void LogEscalated(ILogger logger, int count);

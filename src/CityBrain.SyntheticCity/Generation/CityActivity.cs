@@ -18,7 +18,7 @@ public static class CityActivity
 {
     private static readonly TimeSpan Shanghai = TimeSpan.FromHours(8);
 
-    public static IEnumerable<CityEvent> Stream(long seed, DateTimeOffset from, int residents = 100_000)
+    public static IEnumerable<CityEvent> Stream(long seed, DateTimeOffset from, int residents = CityGenerationOptions.DefaultResidents)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(residents, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(residents, CityGenerationOptions.MaxResidents);

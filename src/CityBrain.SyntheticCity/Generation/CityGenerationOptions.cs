@@ -7,10 +7,15 @@ public sealed class CityGenerationOptions
 {
     public const int MaxResidents = 20_000_000;
 
-    /// <summary>Residents to generate, 1 to 20,000,000 (Hangzhou has about 12.2 million).</summary>
-    public int Residents { get; set; } = 100_000;
+    /// <summary>The demo city's size, what `serve` generates on first start.</summary>
+    public const int DefaultResidents = 100_000;
 
-    public long Seed { get; set; } = 20_210_101;
+    public const long DefaultSeed = 20_210_101;
+
+    /// <summary>Residents to generate, 1 to 20,000,000 (Hangzhou has about 12.2 million).</summary>
+    public int Residents { get; set; } = DefaultResidents;
+
+    public long Seed { get; set; } = DefaultSeed;
 
     /// <summary>The folder to write; it must not exist or be empty.</summary>
     public string OutputDirectory { get; set; } = "";
