@@ -36,6 +36,8 @@ public static class CockpitModule
             sp.GetRequiredService<IOperationalStore>(), sp.GetRequiredService<Hub.Sharing.IHubMetrics>(),
             sp.GetServices<ILiveMetricSource>(), sp.GetService<ILakeQuery>()));
         services.AddSingleton<CockpitFeed>();
+        services.AddSingleton<TaskFeed>();
+        services.AddSingleton<Tasks.ITaskEvents>(sp => sp.GetRequiredService<TaskFeed>());
         services.AddSingleton<IndicatorRefresher>();
         services.AddHostedService(sp => sp.GetRequiredService<IndicatorRefresher>());
 

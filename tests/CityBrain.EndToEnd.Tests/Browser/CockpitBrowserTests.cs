@@ -15,27 +15,18 @@ namespace CityBrain.EndToEnd.Tests.Browser;
 public sealed class CockpitBrowserTests : IAsyncLifetime
 {
     private readonly QueueGauge _gauge = new();
-    private readonly List<string> _consoleErrors = [];
     private HubNode _node = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
+    private Chromium _chromium = null!;
 
     public async ValueTask InitializeAsync()
     {
         _node = await HubNode.StartAsync(TestStores.Sqlite, builder => builder.Services.AddSingleton<ILiveMetricSource>(_gauge));
-        _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-        });
+        _chromium = await Chromium.LaunchAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
+        await _chromium.DisposeAsync();
         await _node.DisposeAsync();
     }
 
@@ -94,7 +85,7 @@ public sealed class CockpitBrowserTests : IAsyncLifetime
         Assert.True(width <= 390, $"the phone layout scrolls sideways: {width} px wide");
         await ScreenshotAsync(phone, "city-cockpit-phone");
 
-        Assert.True(_consoleErrors.Count == 0, "console errors: " + string.Join(" | ", _consoleErrors));
+        Assert.True(_chromium.ConsoleErrors.Count == 0, "console errors: " + string.Join(" | ", _chromium.ConsoleErrors));
     }
 
     [Fact]
@@ -127,40 +118,12 @@ public sealed class CockpitBrowserTests : IAsyncLifetime
         await page.GotoAsync(new Uri(_node.BaseAddress, "/indicators").ToString());
         await page.Locator("[data-testid='denied']").WaitForAsync();
         await ScreenshotAsync(page, "citizen-denied-phone");
-        Assert.True(_consoleErrors.Count == 0, "console errors: " + string.Join(" | ", _consoleErrors));
+        Assert.True(_chromium.ConsoleErrors.Count == 0, "console errors: " + string.Join(" | ", _chromium.ConsoleErrors));
     }
 
-    private async Task<IPage> OpenAsync(int width, int height)
-    {
-        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
-        context.SetDefaultTimeout(20_000);
-        var page = await context.NewPageAsync();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error")
-            {
-                lock (_consoleErrors)
-                {
-                    _consoleErrors.Add($"{message.Text} at {message.Location}");
-                }
-            }
-        };
-        page.PageError += (_, error) =>
-        {
-            lock (_consoleErrors)
-            {
-                _consoleErrors.Add(error);
-            }
-        };
-        return page;
-    }
+    private Task<IPage> OpenAsync(int width, int height) => _chromium.OpenAsync(width, height);
 
-    private static Task ScreenshotAsync(IPage page, string name)
-    {
-        var folder = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
-        Directory.CreateDirectory(folder);
-        return page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
-    }
+    private static Task ScreenshotAsync(IPage page, string name) => Chromium.ScreenshotAsync(page, name);
 
     /// <summary>A live figure the test sets: the metric test.queue.</summary>
     private sealed class QueueGauge : ILiveMetricSource
