@@ -70,17 +70,23 @@ internal static class CockpitLoadRun
             connection.On<LiveValue>(CockpitHub.ValueMessage, value =>
             {
                 var now = DateTimeOffset.UtcNow;
-                if (!recording || value.Value is not { } changedAt || value.At is not { } at || !value.Indicator.StartsWith("load.", StringComparison.Ordinal))
+                if (value.Value is not { } changedAt || value.At is not { } at || !value.Indicator.StartsWith("load.", StringComparison.Ordinal))
                 {
                     return;
                 }
                 lock (gate)
                 {
+                    // Values are followed from the start, so that a value already seen before recording (sent again by a
+                    // later refresh) is not taken for a new one that took seconds to arrive.
                     if (lastSeen.GetValueOrDefault(value.Indicator) == changedAt)
                     {
                         return;
                     }
                     lastSeen[value.Indicator] = changedAt;
+                    if (!recording)
+                    {
+                        return;
+                    }
                     changeDelays.Add(now.ToUnixTimeMilliseconds() - changedAt);
                     pushDelays.Add((now - at).TotalMilliseconds);
                 }
@@ -90,6 +96,8 @@ internal static class CockpitLoadRun
             connections.Add(connection);
         }
 
+        // Warm-up: the first changes after start pay for JIT compilation and first queries; steady state is measured.
+        await Task.Delay(TimeSpan.FromMilliseconds(3 * ChangeMilliseconds));
         var process = Process.GetCurrentProcess();
         process.Refresh();
         var cpuStart = process.TotalProcessorTime;

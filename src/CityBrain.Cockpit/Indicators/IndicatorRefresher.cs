@@ -90,6 +90,11 @@ internal sealed partial class IndicatorRefresher(
             await Task.Delay(PushDebounce, time, _stopping);
             // Cleared before reading, so that a change during the refresh schedules another one rather than being lost.
             _pushPending.TryRemove(code, out _);
+            if (catalog.Find(code) is { } definition)
+            {
+                // Fresh now: the interval (the safety net) counts from here, and a poll does not queue behind this refresh.
+                _due[code] = time.GetUtcNow().AddSeconds(definition.RefreshSeconds);
+            }
             await RefreshAsync(code, _stopping);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
