@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.RegularExpressions;
 using CityBrain.Cockpit.Indicators;
+using CityBrain.Cockpit.Tasks;
 using CityBrain.Hub.Security;
 using CityBrain.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
@@ -36,7 +37,12 @@ public sealed partial class TaskBrowserTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _node = await HubNode.StartAsync(TestStores.Sqlite, builder => builder.Services.AddSingleton<ILiveMetricSource>(_gauge));
+        _node = await HubNode.StartAsync(TestStores.Sqlite, builder =>
+        {
+            builder.Services.AddSingleton<ILiveMetricSource>(_gauge);
+            // Overdue tasks are looked for every second instead of every minute.
+            builder.Configuration["Cockpit:Tasks:EscalationInterval"] = "00:00:01";
+        });
         _chromium = await Chromium.LaunchAsync();
         var admin = _node.Client(_node.Services.GetRequiredService<TokenService>().Issue(new Caller("admin", HubRoles.Admin, "dsj", null, null), TimeSpan.FromHours(1)));
         await HttpAssert.StatusAsync(HttpStatusCode.OK, await admin.PostAsync("/api/hub/registry", new StringContent(Units, Encoding.UTF8, "application/yaml")));
@@ -139,6 +145,19 @@ public sealed partial class TaskBrowserTests : IAsyncLifetime
         Assert.Equal("0", (await unitRow.Locator("[data-testid='unit-open']").InnerTextAsync()).Trim());
         await leader.Locator("[data-testid='leaderboard-entry'][data-key='xh-gaj']").WaitForAsync();
         await Chromium.ScreenshotAsync(leader, "flow-6-supervision-wall");
+
+        // An overdue task escalates to the unit's superior (杭州市公安局): one given two seconds, dispatched in-process
+        // as other modules do. The superior's operator sees it arrive; the board, still open, counts it overdue.
+        var superior = await _chromium.OpenAsync(390, 844);
+        await Chromium.LoginAsync(superior, _node.BaseAddress, "operator@gaj", "operator-demo");
+        await Chromium.GotoAsync(superior, _node.BaseAddress, "/tasks");
+        await superior.Locator("[data-testid='no-tasks']").WaitForAsync();
+        await _node.Services.GetRequiredService<ITaskDispatcher>().DispatchAsync(
+            new TaskDispatch("复查断桥周边", "复查断桥周边秩序并回报", "xh-gaj", DateTimeOffset.UtcNow.AddSeconds(2), null, null, null), "leader", TestContext.Current.CancellationToken);
+        await superior.Locator("[data-testid='task-row'] [data-testid='escalated']", new PageLocatorOptions { HasText = "gaj" }).WaitForAsync();
+        await Chromium.ScreenshotAsync(superior, "flow-7-escalated-to-superior-phone");
+        await leader.Locator("tr", new PageLocatorOptions { Has = leader.Locator("[data-testid='unit-row'][data-unit='xh-gaj']") })
+            .Locator("[data-testid='unit-overdue']", new LocatorLocatorOptions { HasTextRegex = OverdueOne() }).WaitForAsync();
 
         Assert.True(_chromium.ConsoleErrors.Count == 0, "console errors: " + string.Join(" | ", _chromium.ConsoleErrors));
     }
@@ -249,6 +268,9 @@ public sealed partial class TaskBrowserTests : IAsyncLifetime
 
     [GeneratedRegex("/_blazor")]
     private static partial Regex BlazorSocketPattern();
+
+    [GeneratedRegex(@"^\s*1\b")]
+    private static partial Regex OverdueOne();
 
     private static Regex TaskPage() => TaskPagePattern();
 
