@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.RegularExpressions;
 using CityBrain.Cockpit.Indicators;
+using CityBrain.Cockpit.Live;
 using CityBrain.Cockpit.Tasks;
 using CityBrain.Hub.Security;
 using CityBrain.TestSupport;
@@ -216,45 +217,62 @@ public sealed partial class TaskBrowserTests : IAsyncLifetime
     public async Task Viewer_ConnectionDropsThenReturns_ReconnectsAndShowsWhatChangedMeanwhile()
     {
         var viewer = await _chromium.OpenAsync(1280, 800);
-        // The page's live connection (the Blazor circuit's WebSocket) runs through a route the test can cut: offline
-        // emulation alone does not close open WebSockets.
-        var cut = new List<Func<Task>>();
-        await viewer.RouteWebSocketAsync(BlazorSocketPattern(), page =>
+        // The page's live connection (the Blazor circuit's WebSocket) runs through a route the test controls: offline
+        // emulation alone neither closes open WebSockets nor stops new ones, so while the network is "down" the route
+        // cuts the open connections and refuses new ones.
+        var networkDown = false;
+        var open = new List<(IWebSocketRoute Page, IWebSocketRoute Server)>();
+        await viewer.RouteWebSocketAsync(BlazorSocketPattern(), async page =>
         {
-            var server = page.ConnectToServer();
-            lock (cut)
+            if (Volatile.Read(ref networkDown))
             {
-                cut.Add(async () =>
-                {
-                    await page.CloseAsync(new WebSocketRouteCloseOptions { Code = 1001, Reason = "network lost" });
-                    await server.CloseAsync(new WebSocketRouteCloseOptions { Code = 1001, Reason = "network lost" });
-                });
+                await page.CloseAsync(new WebSocketRouteCloseOptions { Code = 1011, Reason = "network down" });
+                return;
+            }
+            var server = page.ConnectToServer();
+            lock (open)
+            {
+                open.Add((page, server));
             }
         });
         await Chromium.LoginAsync(viewer, _node.BaseAddress, "leader", "leader-demo");
         await viewer.Locator("[data-testid='tile-test.crowd'][data-status='Green']").WaitForAsync();
-        await viewer.Locator("[data-interactive='true']").WaitForAsync();
+        await viewer.Locator("[data-testid='district-map'][data-rendered='true'] canvas").WaitForAsync();
 
-        // The network goes: the connection drops and cannot come back while offline; the page says it is reconnecting.
+        // The network goes: the connection drops and cannot come back; the page says it is reconnecting.
+        Volatile.Write(ref networkDown, true);
         await viewer.Context.SetOfflineAsync(true);
-        Func<Task>[] open;
-        lock (cut)
+        (IWebSocketRoute Page, IWebSocketRoute Server)[] cut;
+        lock (open)
         {
-            open = [.. cut];
+            cut = [.. open];
+            open.Clear();
         }
-        foreach (var close in open)
+        foreach (var (page, server) in cut)
         {
-            await close();
+            await page.CloseAsync(new WebSocketRouteCloseOptions { Code = 1011, Reason = "network down" });
+            await server.CloseAsync(new WebSocketRouteCloseOptions { Code = 1011, Reason = "network down" });
         }
         var banner = viewer.Locator("#components-reconnect-modal");
-        await viewer.Locator("#components-reconnect-modal.components-reconnect-show, #components-reconnect-modal.components-reconnect-retrying").WaitForAsync();
-        Assert.True(await banner.IsVisibleAsync());
-        await Chromium.ScreenshotAsync(viewer, "reconnect-1-offline");
+        await banner.WaitForAsync();
 
-        // Meanwhile the crowd grows past yellow.
+        // Meanwhile the crowd grows past yellow: the server has it, the disconnected page cannot show it yet.
         _gauge.Set(6400);
+        var feed = _node.Services.GetRequiredService<CockpitFeed>();
+        var until = DateTime.UtcNow.AddSeconds(30);
+        while (feed.Find("test.crowd")?.Status != IndicatorStatus.Yellow && DateTime.UtcNow < until)
+        {
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+        Assert.Equal(IndicatorStatus.Yellow, feed.Find("test.crowd")?.Status);
+        Assert.Equal("Green", await viewer.Locator("[data-testid='tile-test.crowd']").GetAttributeAsync("data-status"));
+        Assert.True(await banner.IsVisibleAsync());
+        // Readable: red, not MudBlazor's white on white.
+        Assert.Equal("rgb(198, 40, 40)", await banner.EvaluateAsync<string>("e => getComputedStyle(e).backgroundColor"));
+        await viewer.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots", "reconnect-1-offline.png") });
 
         // The network is back: the page reconnects by itself and shows the change, the banner gone.
+        Volatile.Write(ref networkDown, false);
         await viewer.Context.SetOfflineAsync(false);
         await viewer.Locator("[data-testid='tile-test.crowd'][data-status='Yellow']").WaitForAsync();
         await viewer.Locator("[data-testid='warning'][data-indicator='test.crowd'][data-severity='Yellow']").First.WaitForAsync();
