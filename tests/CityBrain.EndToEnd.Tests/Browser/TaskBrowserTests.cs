@@ -38,12 +38,7 @@ public sealed partial class TaskBrowserTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _node = await HubNode.StartAsync(TestStores.Sqlite, builder =>
-        {
-            builder.Services.AddSingleton<ILiveMetricSource>(_gauge);
-            // Overdue tasks are looked for every second instead of every minute.
-            builder.Configuration["Cockpit:Tasks:EscalationInterval"] = "00:00:01";
-        });
+        _node = await HubNode.StartAsync(TestStores.Sqlite, Configure);
         _chromium = await Chromium.LaunchAsync();
         var admin = _node.Client(_node.Services.GetRequiredService<TokenService>().Issue(new Caller("admin", HubRoles.Admin, "dsj", null, null), TimeSpan.FromHours(1)));
         await HttpAssert.StatusAsync(HttpStatusCode.OK, await admin.PostAsync("/api/hub/registry", new StringContent(Units, Encoding.UTF8, "application/yaml")));
@@ -54,6 +49,13 @@ public sealed partial class TaskBrowserTests : IAsyncLifetime
             refreshSeconds = 3600, direction = "lowerIsBetter", yellow = 5000, red = 8000,
         });
         await HttpAssert.StatusAsync(HttpStatusCode.Created, defined);
+    }
+
+    private void Configure(Microsoft.AspNetCore.Builder.WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ILiveMetricSource>(_gauge);
+        // Overdue tasks are looked for every second instead of every minute.
+        builder.Configuration["Cockpit:Tasks:EscalationInterval"] = "00:00:01";
     }
 
     public async ValueTask DisposeAsync()
@@ -280,6 +282,28 @@ public sealed partial class TaskBrowserTests : IAsyncLifetime
         await Chromium.ScreenshotAsync(viewer, "reconnect-2-back");
 
         // And it stays live on the new connection.
+        _gauge.Set(9900);
+        await viewer.Locator("[data-testid='tile-test.crowd'][data-status='Red']").WaitForAsync();
+    }
+
+    [Fact]
+    public async Task Viewer_ServerRestarts_PageStartsAfreshByItselfAndShowsCurrentState()
+    {
+        var viewer = await _chromium.OpenAsync(1280, 800);
+        await Chromium.LoginAsync(viewer, _node.BaseAddress, "leader", "leader-demo");
+        await viewer.Locator("[data-testid='tile-test.crowd'][data-status='Green']").WaitForAsync();
+        await viewer.Locator("[data-testid='district-map'][data-rendered='true'] canvas").WaitForAsync();
+        await viewer.EvaluateAsync("() => { window.beforeRestart = true; }");
+
+        // The node restarts (a deploy): the page's circuit died with the old process and cannot be resumed. While the node
+        // is down the page keeps trying; the new node rejects the old circuit and the page reloads itself.
+        await _node.RestartAsync(Configure);
+        _gauge.Set(6400);
+        await viewer.Locator("[data-testid='tile-test.crowd'][data-status='Yellow']").WaitForAsync();
+        Assert.False(await viewer.EvaluateAsync<bool>("() => window.beforeRestart === true"), "the page should have reloaded");
+        Assert.EndsWith("/", viewer.Url, StringComparison.Ordinal);
+        await Chromium.ScreenshotAsync(viewer, "reconnect-3-after-restart");
+
         _gauge.Set(9900);
         await viewer.Locator("[data-testid='tile-test.crowd'][data-status='Red']").WaitForAsync();
     }
