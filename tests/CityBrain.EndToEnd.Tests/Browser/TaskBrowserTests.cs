@@ -212,6 +212,21 @@ public sealed partial class TaskBrowserTests : IAsyncLifetime
         await operatorPhone.Locator("[data-testid='task-row'][data-status='dispatched']").WaitForAsync();
         await Chromium.ScreenshotAsync(leader, "task-redispatched-phone");
 
+        // The new unit accepts, then offers a text file as evidence: refused by name, nothing recorded.
+        await operatorPhone.Locator("[data-testid='task-row'] [data-testid='task-link']").ClickAsync();
+        await operatorPhone.WaitForURLAsync(TaskPage());
+        await operatorPhone.ClickAsync("[data-testid='accept']");
+        await operatorPhone.Locator("[data-testid='task-status'][data-status='accepted']").WaitForAsync();
+        await operatorPhone.FillAsync("#progress-note", "已到场");
+        await operatorPhone.SetInputFilesAsync("#evidence-files", new FilePayload { Name = "记录.txt", MimeType = "text/plain", Buffer = "现场记录"u8.ToArray() });
+        await operatorPhone.ClickAsync("[data-testid='report-progress']");
+        var refusal = await operatorPhone.Locator("[data-testid='action-error']").InnerTextAsync();
+        Assert.Contains("files[0]", refusal, StringComparison.Ordinal);
+        Assert.Contains("记录.txt", refusal, StringComparison.Ordinal);
+        Assert.Equal("accepted", await operatorPhone.Locator("[data-testid='task-status']").GetAttributeAsync("data-status"));
+        Assert.Equal(0, await operatorPhone.Locator("[data-testid='timeline-entry'][data-action='progress']").CountAsync());
+        await Chromium.ScreenshotAsync(operatorPhone, "task-evidence-refused-phone");
+
         Assert.True(_chromium.ConsoleErrors.Count == 0, "console errors: " + string.Join(" | ", _chromium.ConsoleErrors));
     }
 
