@@ -24,6 +24,7 @@ fi
 # The tests start PostgreSQL as the 'postgres' user (it refuses root); the package creates that user.
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
+echo "test.sh: $(nproc) cores, $(free -g 2>/dev/null | awk '/Mem:/ {print $2 " GiB"}'), $(/usr/bin/chromium --version 2>/dev/null), LANG=${LANG:-unset}, TZ=${TZ:-unset}"
 dotnet build CityBrain.slnx -c Release -warnaserror --nologo -v quiet
 # The end of the output is what a CI log shows first: list each failed test with its message there.
 results=TestResults
