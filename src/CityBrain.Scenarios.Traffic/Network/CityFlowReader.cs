@@ -191,6 +191,7 @@ public static class CityFlowReader
         var linkEnd = new List<int>();
         var linkLength = new List<double>();
         var linkRoadLink = new List<int>();
+        var linkPoints = new List<double[]>();
         var phases = new SignalPhase[intersections.Count][];
         for (var i = 0; i < intersections.Count; i++)
         {
@@ -254,25 +255,25 @@ public static class CityFlowReader
                     }
                     var startLane = roadFirstLane[startRoad] + startIndex;
                     var endLane = roadFirstLane[endRoad] + endIndex;
-                    double length;
-                    if (laneLinks[m].TryGetProperty("points", out var linkPoints) && linkPoints.ValueKind == JsonValueKind.Array && linkPoints.GetArrayLength() >= 2)
+                    double[] curve;
+                    if (laneLinks[m].TryGetProperty("points", out var givenPoints) && givenPoints.ValueKind == JsonValueKind.Array && givenPoints.GetArrayLength() >= 2)
                     {
-                        var lp = new double[linkPoints.GetArrayLength() * 2];
+                        curve = new double[givenPoints.GetArrayLength() * 2];
                         var p = 0;
-                        foreach (var point in linkPoints.EnumerateArray())
+                        foreach (var point in givenPoints.EnumerateArray())
                         {
-                            lp[p++] = NumberMember(point, "x", $"{llItem}.points");
-                            lp[p++] = NumberMember(point, "y", $"{llItem}.points");
+                            curve[p++] = NumberMember(point, "x", $"{llItem}.points");
+                            curve[p++] = NumberMember(point, "y", $"{llItem}.points");
                         }
-                        length = PolylineLength(lp);
                     }
                     else
                     {
-                        length = BezierLength(lanePoints[startLane], lanePoints[endLane], width[i]);
+                        curve = Bezier(lanePoints[startLane], lanePoints[endLane], width[i]);
                     }
                     linkStart.Add(startLane);
                     linkEnd.Add(endLane);
-                    linkLength.Add(length);
+                    linkLength.Add(PolylineLength(curve));
+                    linkPoints.Add(curve);
                     linkRoadLink.Add(globalRoadLink);
                 }
             }
@@ -354,6 +355,7 @@ public static class CityFlowReader
             IntersectionY = iy,
             RoadLinkOffset = roadLinkOffset,
             Phases = phases,
+            Crossings = Crossings.Find([.. linkRoadLink], [.. roadLinkIntersection], [.. linkPoints]),
         };
     }
 
@@ -567,7 +569,7 @@ public static class CityFlowReader
     }
 
     /// <summary>CityFlow's default lane-link curve: a cubic Bezier from the end of one lane to the start of the next, 10 segments.</summary>
-    private static double BezierLength(double[] from, double[] to, double intersectionWidth)
+    private static double[] Bezier(double[] from, double[] to, double intersectionWidth)
     {
         var n = from.Length / 2;
         double sx = from[2 * n - 2], sy = from[2 * n - 1], ex = to[0], ey = to[1];
@@ -596,6 +598,6 @@ public static class CityFlowReader
             curve[2 * i] = p4x + (p5x - p4x) * t;
             curve[2 * i + 1] = p4y + (p5y - p4y) * t;
         }
-        return PolylineLength(curve);
+        return curve;
     }
 }

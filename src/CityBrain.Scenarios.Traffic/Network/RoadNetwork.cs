@@ -41,6 +41,7 @@ public sealed class RoadNetwork
     internal int[] RoadLinkOffset { get; init; } = null!;
     /// <summary>The roadnet's own signal plan: phases of intersection i, each its duration and the road links it opens.</summary>
     internal SignalPhase[][] Phases { get; init; } = null!;
+    internal Crossings Crossings { get; init; } = null!;
 
     internal int LaneCount => LaneRoad.Length;
     internal int LinkCount => LinkStartLane.Length;
@@ -54,6 +55,14 @@ public sealed class RoadNetwork
     internal double DrivableLength(int drivable) => drivable < LaneCount ? LaneLength[drivable] : LinkLength[drivable - LaneCount];
 
     internal bool IsTurn(int link) => RoadLinkKind[LinkRoadLink[link]] != Network.RoadLinkKind.Straight;
+
+    /// <summary>CityFlow's right of way between movements: straight before left before right.</summary>
+    internal int Priority(int link) => RoadLinkKind[LinkRoadLink[link]] switch
+    {
+        Network.RoadLinkKind.Straight => 3,
+        Network.RoadLinkKind.Left => 2,
+        _ => 1,
+    };
 
     /// <summary>Whether a lane has at least one lane link into the given road.</summary>
     internal bool LaneReaches(int lane, int road)

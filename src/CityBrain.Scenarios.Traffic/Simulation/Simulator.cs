@@ -58,6 +58,16 @@ internal sealed class Simulator
     private readonly double[] _paperTime;
     private readonly double[] _freeFlowTime;
     private readonly int[] _finishTime;
+    private readonly int[] _next;
+    private readonly int[] _prevDrivable;
+    private readonly int[] _enterLinkTime;
+    private readonly int[] _priority;
+    private readonly int[] _blocker;
+    private readonly int[] _nextBlocker;
+
+    // Per side of each cross (2c + side): the vehicle nearest the cross on that lane link, and how far before it (negative: past it).
+    private readonly int[] _notifyVehicle;
+    private readonly double[] _notifyDistance;
 
     // Per drivable: the vehicles on it, first (furthest along) to last; per lane: its queue of vehicles waiting to enter.
     private readonly int[] _head;
@@ -156,6 +166,14 @@ internal sealed class Simulator
         _paperTime = new double[n];
         _freeFlowTime = new double[n];
         _finishTime = new int[n];
+        _next = new int[n];
+        _prevDrivable = new int[n];
+        _enterLinkTime = new int[n];
+        _priority = new int[n];
+        _blocker = new int[n];
+        _nextBlocker = new int[n];
+        _notifyVehicle = new int[network.Crossings.Link.Length];
+        _notifyDistance = new double[network.Crossings.Link.Length];
         _nextSpeed = new double[n];
         _nextDis = new double[n];
         _nextDrivable = new int[n];
@@ -271,6 +289,7 @@ internal sealed class Simulator
     {
         ReleaseVehicles();
         AdmitWaiting();
+        NotifyCrosses();
         if (_threads == 1 || _runningCount < 256)
         {
             for (var s = 0; s < _runningCount; s++)
@@ -305,6 +324,7 @@ internal sealed class Simulator
             var v = _nextRelease++;
             var lane = FirstLane(v);
             _state[v] = VehicleState.Queued;
+            _priority[v] = _random.Next();
             _waitNext[v] = NoVehicle;
             if (_waitTail[lane] == NoVehicle)
             {
@@ -381,6 +401,10 @@ internal sealed class Simulator
             _speed[v] = 0;
             _laneEnter[v] = Time;
             _freeFlowTime[v] = FreeFlowTime(v, lane);
+            _prevDrivable[v] = -1;
+            _enterLinkTime[v] = int.MaxValue;
+            _blocker[v] = NoVehicle;
+            _next[v] = NextDrivable(v, lane, 0);
             Append(lane, v);
             _runningSlot[v] = _runningCount;
             _running[_runningCount++] = v;
@@ -410,7 +434,8 @@ internal sealed class Simulator
         var rp = _routePos[v];
         var speed = _speed[v];
         var length = _net.DrivableLength(d);
-        var next = NextDrivable(v, d, rp);
+        var next = _next[v];
+        _nextBlocker[v] = NoVehicle;
 
         var target = Math.Min(_maxSpeed[v], speed + _maxPosAcc[v]);
         if (d < _laneCount)
@@ -419,7 +444,11 @@ internal sealed class Simulator
         }
         target = Math.Min(target, CarFollowSpeed(v));
         var remaining = length - _dis[v];
-        if (d < _laneCount && next >= _laneCount && remaining <= _approach[v])
+        if (d >= _laneCount)
+        {
+            target = Math.Min(target, CrossSpeed(v, d - _laneCount, _dis[v]));
+        }
+        else if (next >= _laneCount && remaining <= _approach[v])
         {
             target = Math.Min(target, IntersectionSpeed(v, next - _laneCount, remaining));
         }
@@ -522,7 +551,230 @@ internal sealed class Simulator
         {
             result = Math.Min(result, VehicleParameters.TurnSpeed);
         }
-        return result;
+        return Math.Min(result, CrossSpeed(v, link, -remaining));
+    }
+
+    /// <summary>
+    /// CityFlow's yielding inside an intersection: at the first cross ahead where the vehicle must give way, it slows to stop
+    /// a yield distance before it, and notes the vehicle it waits for (to break deadlocks).
+    /// </summary>
+    private double CrossSpeed(int v, int link, double distanceToLinkStart)
+    {
+        var crossings = _net.Crossings;
+        for (var k = crossings.Start[link]; k < crossings.Start[link + 1]; k++)
+        {
+            var side = crossings.Of[k];
+            var distanceOnLink = crossings.Distance[side];
+            if (distanceOnLink < distanceToLinkStart)
+            {
+                continue;
+            }
+            if (!CanPass(v, link, side, distanceToLinkStart))
+            {
+                _nextBlocker[v] = _notifyVehicle[side ^ 1];
+                return StopBeforeSpeed(v, distanceOnLink - distanceToLinkStart - VehicleParameters.YieldDistance);
+            }
+        }
+        return double.MaxValue;
+    }
+
+    /// <summary>CityFlow's Cross::canPass: who goes first where two lane links cross.</summary>
+    private bool CanPass(int v, int link, int side, double distanceToLinkStart)
+    {
+        var crossings = _net.Crossings;
+        var other = side ^ 1;
+        var foe = _notifyVehicle[other];
+        if (foe == NoVehicle)
+        {
+            return true;
+        }
+        var foeLink = crossings.Link[other];
+        var d1 = crossings.Distance[side] - distanceToLinkStart;
+        var d2 = _notifyDistance[other];
+        if (!CanYield(v, d1))
+        {
+            return true;
+        }
+        var yield = CanYield(foe, d2) ? 0 : 1;
+        if (yield == 0)
+        {
+            var t1 = _net.Priority(link);
+            var t2 = _net.Priority(foeLink);
+            if (t1 > t2)
+            {
+                yield = -1;
+            }
+            else if (t1 < t2)
+            {
+                if (d2 > 0)
+                {
+                    if (ReachStepsOnLink(foe, d2, foeLink) > ReachStepsOnLink(v, d1, link))
+                    {
+                        yield = -1;
+                    }
+                }
+                else if (d2 + _length[foe] < 0)
+                {
+                    yield = -1;
+                }
+                if (yield == 0)
+                {
+                    yield = 1;
+                }
+            }
+            else if (d2 > 0)
+            {
+                var foeSteps = ReachStepsOnLink(foe, d2, foeLink);
+                var steps = ReachStepsOnLink(v, d1, link);
+                if (foeSteps != steps)
+                {
+                    yield = foeSteps > steps ? -1 : 1;
+                }
+                else if (_enterLinkTime[v] == _enterLinkTime[foe])
+                {
+                    yield = d1 == d2 ? (_priority[v] > _priority[foe] ? -1 : 1) : (d1 < d2 ? -1 : 1);
+                }
+                else
+                {
+                    yield = _enterLinkTime[v] < _enterLinkTime[foe] ? -1 : 1;
+                }
+            }
+            else
+            {
+                yield = d2 + _length[foe] < 0 ? -1 : 1;
+            }
+        }
+        if (yield == 1)
+        {
+            // Waiting for a vehicle that (through others) waits for us would never end: go.
+            var fast = foe;
+            var slow = foe;
+            while (fast != NoVehicle && _blocker[fast] != NoVehicle)
+            {
+                slow = _blocker[slow];
+                fast = _blocker[_blocker[fast]];
+                if (slow == fast)
+                {
+                    return true;
+                }
+            }
+        }
+        return yield == -1;
+    }
+
+    private bool CanYield(int v, double distance) =>
+        (distance > 0 && 0.5 * _speed[v] * _speed[v] / _maxNegAcc[v] < distance - VehicleParameters.YieldDistance) ||
+        (distance < 0 && distance + _length[v] < 0);
+
+    private int ReachStepsOnLink(int v, double distance, int link) =>
+        ReachSteps(v, distance, _net.IsTurn(link) ? VehicleParameters.TurnSpeed : _maxSpeed[v], _usualPosAcc[v]);
+
+    private int ReachSteps(int v, double distance, double targetSpeed, double acc)
+    {
+        if (distance <= 0)
+        {
+            return 0;
+        }
+        var speed = _speed[v];
+        if (speed > targetSpeed)
+        {
+            return (int)Math.Ceiling(distance / speed);
+        }
+        var untilTarget = DistanceUntilSpeed(speed, targetSpeed, acc);
+        if (untilTarget > distance)
+        {
+            return (int)Math.Ceiling((Math.Sqrt(speed * speed + 2 * acc * distance) - speed) / acc);
+        }
+        return (int)(Math.Ceiling((targetSpeed - speed) / acc) + Math.Ceiling((distance - untilTarget) / targetSpeed));
+    }
+
+    private static double DistanceUntilSpeed(double speed, double target, double acc)
+    {
+        if (target <= speed)
+        {
+            return 0;
+        }
+        var stage1Steps = Math.Floor((target - speed) / acc);
+        var stage1Speed = speed + stage1Steps * acc;
+        var stage1Distance = (speed + stage1Speed) * stage1Steps / 2;
+        return stage1Distance + (stage1Speed < target ? (stage1Speed + target) / 2 : 0);
+    }
+
+    /// <summary>
+    /// CityFlow's Engine::notifyCross: on each side of each cross, the vehicle nearest to it: the one just out of the lane
+    /// link whose tail has not cleared it, the ones on the link, or the first on the lane about to enter an open link.
+    /// </summary>
+    private void NotifyCrosses()
+    {
+        var crossings = _net.Crossings;
+        if (crossings.Count == 0)
+        {
+            return;
+        }
+        Array.Fill(_notifyVehicle, NoVehicle);
+        for (var link = 0; link < _net.LinkCount; link++)
+        {
+            var from = crossings.Start[link];
+            var r = crossings.Start[link + 1] - 1;
+            if (r < from)
+            {
+                continue;
+            }
+            var linkLength = _net.LinkLength[link];
+            var drivable = _laneCount + link;
+            var u = _tail[_net.LinkEndLane[link]];
+            if (u != NoVehicle && _prevDrivable[u] == drivable)
+            {
+                var tailDistance = _dis[u] - _length[u];
+                while (r >= from)
+                {
+                    var s = crossings.Of[r];
+                    var crossToEnd = linkLength - crossings.Distance[s];
+                    if (crossToEnd + tailDistance >= 0)
+                    {
+                        break;
+                    }
+                    Notify(s, u, -(_dis[u] + crossToEnd));
+                    r--;
+                }
+            }
+            for (u = _head[drivable]; u != NoVehicle && r >= from; u = _behind[u])
+            {
+                var at = _dis[u];
+                while (r >= from)
+                {
+                    var s = crossings.Of[r];
+                    var crossAt = crossings.Distance[s];
+                    if (at > crossAt && at - crossAt - _length[u] > 0)
+                    {
+                        break;
+                    }
+                    Notify(s, u, crossAt - at);
+                    r--;
+                }
+            }
+            if (r < from || !_open[_net.LinkRoadLink[link]])
+            {
+                continue;
+            }
+            var startLane = _net.LinkStartLane[link];
+            u = _head[startLane];
+            if (u != NoVehicle && _next[u] == drivable)
+            {
+                var toEnd = _net.LaneLength[startLane] - _dis[u];
+                for (; r >= from; r--)
+                {
+                    var s = crossings.Of[r];
+                    Notify(s, u, toEnd + crossings.Distance[s]);
+                }
+            }
+        }
+    }
+
+    private void Notify(int side, int vehicle, double distance)
+    {
+        _notifyVehicle[side] = vehicle;
+        _notifyDistance[side] = distance;
     }
 
     private double StopBeforeSpeed(int v, double distance)
@@ -617,6 +869,7 @@ internal sealed class Simulator
             _speed[v] = _nextSpeed[v];
             _dis[v] = _nextDis[v];
             _routePos[v] = _nextRoutePos[v];
+            _blocker[v] = _nextBlocker[v];
         }
         // Finish those at the end of their route (CityFlow counts their travel time at this step's time).
         for (var s = _runningCount - 1; s >= 0; s--)
@@ -636,16 +889,31 @@ internal sealed class Simulator
                 _runningSlot[last] = s;
             }
         }
+        for (var s = 0; s < _runningCount; s++)
+        {
+            var blocker = _blocker[_running[s]];
+            if (blocker != NoVehicle && _state[blocker] == VehicleState.Finished)
+            {
+                _blocker[_running[s]] = NoVehicle;
+            }
+        }
         Array.Sort(_moverKeys, _movers, 0, movers);
         for (var m = 0; m < movers; m++)
         {
             var v = _movers[m];
             var d = _nextDrivable[v];
+            _prevDrivable[v] = _drivable[v];
             _drivable[v] = d;
+            _next[v] = NextDrivable(v, d, _routePos[v]);
             Append(d, v);
             if (d < _laneCount)
             {
                 _laneEnter[v] = Time + 1;
+                _enterLinkTime[v] = int.MaxValue;
+            }
+            else
+            {
+                _enterLinkTime[v] = Time;
             }
             _freeFlowTime[v] += FreeFlowTime(v, d);
         }
