@@ -185,11 +185,26 @@ internal sealed class MaxPressureController : ActionIntervalController
 }
 
 /// <summary>
-/// Self-organising traffic lights (Cools et al.): keep the green while vehicles still come on it; switch when the red
-/// approaches have built up enough waiting vehicles, to the phase that has most.
+/// Self-organising traffic lights (Cools et al.), at the protocol's 15 s decisions: keep the green while vehicles still come
+/// close on it; switch when the red approaches have built up enough waiting vehicles, to the phase that has most.
 /// </summary>
-internal sealed class SotlController(int switchThreshold = 6, int keepThreshold = 2) : ActionIntervalController
+internal sealed class SotlController(int switchThreshold = 4, int keepThreshold = 2, double nearDistance = 60) : ActionIntervalController
 {
+    private int[] _near = [];
+
+    protected override void Observe(Simulator simulator)
+    {
+        var net = simulator.Network;
+        if (_near.Length == 0)
+        {
+            _near = new int[net.LaneCount];
+        }
+        for (var lane = 0; lane < net.LaneCount; lane++)
+        {
+            _near[lane] = simulator.LaneApproaching(lane, nearDistance);
+        }
+    }
+
     protected override int Choose(Simulator simulator, int intersection, int current)
     {
         var movements = Layout.Movements[intersection];
@@ -215,7 +230,7 @@ internal sealed class SotlController(int switchThreshold = 6, int keepThreshold 
         var stillComing = 0;
         foreach (var (lane, _) in movements[current])
         {
-            stillComing += LaneVehicles[lane] - LaneWaiting[lane];
+            stillComing += _near[lane];
         }
         return mostWaiting >= switchThreshold && stillComing <= keepThreshold ? most : current;
     }
