@@ -32,7 +32,7 @@ public static class TrafficRun
         var wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var metrics = simulator.Metrics();
         return new TrafficRunResult(controller, metrics.Steps, metrics.Released, metrics.EngineTravelTime, metrics.PaperTravelTime,
-            metrics.Finished, metrics.AverageQueue, metrics.AverageDelay, wall);
+            metrics.Finished, metrics.AverageQueue, metrics.AverageDelay, metrics.CongestionIndex, wall);
     }
 
     internal static ISignalController CreateController(string controller) => controller switch
@@ -49,8 +49,9 @@ public static class TrafficRun
 /// <summary>
 /// One run's figures. AverageTravelTime is CityFlow's engine ATT, PaperTravelTime the papers' (REFERENCE.md); Throughput the
 /// vehicles that completed their route; AverageQueue the vehicles waiting per entering lane, averaged over the steps;
-/// AverageDelay the completed vehicles' travel time beyond free flow; WallSeconds the simulation alone.
+/// AverageDelay the completed vehicles' travel time beyond free flow; CongestionIndex their travel time over their free-flow
+/// time (the travel-time index that Chinese cities publish as 拥堵延时指数: 1 is free flow); WallSeconds the simulation alone.
 /// </summary>
 public sealed record TrafficRunResult(
     string Controller, int Steps, int Vehicles, double AverageTravelTime, double PaperTravelTime, int Throughput, double AverageQueue,
-    double AverageDelay, double WallSeconds);
+    double AverageDelay, double CongestionIndex, double WallSeconds);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using CityBrain.Scenarios.Traffic;
 using CityBrain.Scenarios.Traffic.Network;
+using CityBrain.Scenarios.Traffic.WhatIf;
 
 namespace CityBrain.Host.Cli;
 
@@ -41,7 +42,48 @@ internal static class TrafficCommand
         bench.Options.Add(seed);
         bench.SetAction((result, cancellationToken) => Task.FromResult(Bench(result.GetValue(datasets)!, result.GetValue(seed), Console.Out, Console.Error, cancellationToken)));
 
+        var rows = new Option<int>("--rows") { Description = "Signals per column", DefaultValueFactory = _ => 30 };
+        var columns = new Option<int>("--columns") { Description = "Signals per row", DefaultValueFactory = _ => 30 };
+        var vehicles = new Option<int>("--vehicles") { Description = "Vehicles entering in the hour", DefaultValueFactory = _ => 100_000 };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Folder for roadnet.json and flow.json", Required = true };
+        var grid = new Command("grid", "Write a generated grid city (CityFlow roadnet.json and flow.json) to simulate with `traffic run`");
+        grid.Options.Add(rows);
+        grid.Options.Add(columns);
+        grid.Options.Add(vehicles);
+        grid.Options.Add(seed);
+        grid.Options.Add(output);
+        grid.SetAction((result, cancellationToken) => WriteGridAsync(result.GetValue(rows), result.GetValue(columns), result.GetValue(vehicles),
+            result.GetValue(seed), result.GetValue(output)!, Console.Error, cancellationToken));
+
+        var day = new Option<DayOfWeek>("--day") { Description = "Weekday of the simulated hour", DefaultValueFactory = _ => DayOfWeek.Monday };
+        var start = new Option<TimeOnly>("--start") { Description = "Clock time at which the simulated hour starts (HH:mm)", DefaultValueFactory = _ => new TimeOnly(8, 0) };
+        var tailRule = new Option<string>("--tail-rule") { Description = "hangzhou (weekdays 7:00-9:00 and 16:30-18:30, two digits a day) | none", DefaultValueFactory = _ => "hangzhou" };
+        tailRule.AcceptOnlyFromAmong("hangzhou", "none");
+        var compliance = new Option<double>("--compliance") { Description = "Share of banned vehicles that obey", DefaultValueFactory = _ => 1.0 };
+        var shift = new Option<double>("--shift") { Description = "Share of the hour's trips moved out of the peak", DefaultValueFactory = _ => 0.0 };
+        var close = new Option<string[]>("--close") { Description = "Road ids closed (trips take the shortest open way)", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [] };
+        var whatIf = new Command("whatif", "Baseline and restricted hour side by side: travel time, throughput, congestion index");
+        foreach (var option in new Option[] { roadnet, flow, controller, steps, seed, day, start, tailRule, compliance, shift, close })
+        {
+            whatIf.Options.Add(option);
+        }
+        whatIf.SetAction((result, cancellationToken) =>
+        {
+            var restriction = (result.GetValue(tailRule) == "hangzhou"
+                ? Restriction.HangzhouTailNumbers(result.GetValue(day), result.GetValue(start))
+                : new Restriction { Day = result.GetValue(day), ClockStart = result.GetValue(start) }) with
+            {
+                Compliance = result.GetValue(compliance),
+                PeakShiftShare = result.GetValue(shift),
+                ClosedRoads = result.GetValue(close) ?? [],
+            };
+            return Task.FromResult(WhatIf(result.GetValue(roadnet)!, result.GetValue(flow)!, restriction, result.GetValue(controller)!,
+                result.GetValue(steps), result.GetValue(seed), Console.Out, Console.Error, cancellationToken));
+        });
+
         var traffic = new Command("traffic", "The traffic scenario: CityFlow-format simulation and signal control");
+        traffic.Subcommands.Add(whatIf);
+        traffic.Subcommands.Add(grid);
         traffic.Subcommands.Add(run);
         traffic.Subcommands.Add(bench);
         return traffic;
@@ -112,6 +154,41 @@ internal static class TrafficCommand
                     $"| {dataset.Name} | {controller} | {result.AverageTravelTime:F1} | {result.PaperTravelTime:F1} | {result.Throughput} | {result.AverageQueue:F2} | {result.AverageDelay:F1} | {Cell(cityFlow?.EngineTravelTime)} | {Cell(cityFlow?.PaperTravelTime)} | {Cell(cityFlow?.Throughput)} | {(controller == "best" ? $"{dataset.BestPublished:F1} ({dataset.BestPublishedMethod})" : "")} | {result.WallSeconds:F2} |"));
             }
         }
+        return 0;
+    }
+
+    /// <summary>Exit 0 with one JSON object {baseline, scenario, effect}; 2 when a file or the restriction is wrong (named on stderr).</summary>
+    public static int WhatIf(FileInfo roadnet, FileInfo flow, Restriction restriction, string controller, int steps, int seed, TextWriter output,
+        TextWriter error, CancellationToken cancellationToken)
+    {
+        WhatIfResult result;
+        try
+        {
+            var network = CityFlowReader.ReadRoadNetwork(roadnet.FullName);
+            var demand = CityFlowReader.ReadDemand(flow.FullName, network);
+            result = RestrictionWhatIf.Compare(network, demand, restriction, controller, steps, seed, cancellationToken);
+        }
+        catch (TrafficDataException e)
+        {
+            error.WriteLine(e.Message);
+            return 2;
+        }
+        output.WriteLine(JsonSerializer.Serialize(new { result.Baseline, result.Scenario, result.Effect }, JsonOptions));
+        return 0;
+    }
+
+    public static async Task<int> WriteGridAsync(int rows, int columns, int vehicles, int seed, DirectoryInfo output, TextWriter error,
+        CancellationToken cancellationToken)
+    {
+        if (rows < 1 || columns < 1 || vehicles < 0)
+        {
+            await error.WriteLineAsync("--rows and --columns must be 1 or more, --vehicles 0 or more".AsMemory(), cancellationToken);
+            return 2;
+        }
+        var (roadnet, flow) = GridCity.Generate(rows, columns, vehicles, seed: seed);
+        output.Create();
+        await File.WriteAllTextAsync(Path.Combine(output.FullName, "roadnet.json"), roadnet, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(output.FullName, "flow.json"), flow, cancellationToken);
         return 0;
     }
 

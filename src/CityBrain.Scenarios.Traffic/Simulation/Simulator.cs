@@ -98,6 +98,7 @@ internal sealed class Simulator
     private int _finishedCount;
     private double _finishedTravelTime;
     private double _finishedDelay;
+    private double _finishedFreeFlow;
     private int _appearedCount;
     private double _queueSum;
     private readonly int[] _enteringLanes;
@@ -884,6 +885,7 @@ internal sealed class Simulator
                 var travel = Time - _releaseTime[v];
                 _finishedTravelTime += travel;
                 _finishedDelay += Math.Max(0, travel - _freeFlowTime[v]);
+                _finishedFreeFlow += _freeFlowTime[v];
                 var last = _running[--_runningCount];
                 _running[s] = last;
                 _runningSlot[last] = s;
@@ -1088,7 +1090,8 @@ internal sealed class Simulator
             EngineTravelTime: _nextRelease == 0 ? 0 : engineTotal / _nextRelease,
             PaperTravelTime: _appearedCount == 0 ? 0 : paperTotal / _appearedCount,
             AverageQueue: Time == 0 ? 0 : _queueSum / Time,
-            AverageDelay: _finishedCount == 0 ? 0 : _finishedDelay / _finishedCount);
+            AverageDelay: _finishedCount == 0 ? 0 : _finishedDelay / _finishedCount,
+            CongestionIndex: _finishedFreeFlow == 0 ? 1 : _finishedTravelTime / _finishedFreeFlow);
     }
 }
 
@@ -1103,4 +1106,5 @@ internal enum VehicleState : byte
 internal readonly record struct VehicleView(string Id, VehicleState State, int Drivable, double Distance, double Speed);
 
 internal readonly record struct SimulationMetrics(
-    int Steps, int Released, int Appeared, int Finished, double EngineTravelTime, double PaperTravelTime, double AverageQueue, double AverageDelay);
+    int Steps, int Released, int Appeared, int Finished, double EngineTravelTime, double PaperTravelTime, double AverageQueue, double AverageDelay,
+    double CongestionIndex);
