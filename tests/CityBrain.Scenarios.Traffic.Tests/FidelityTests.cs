@@ -25,7 +25,7 @@ public sealed class FidelityTests
         Assert.InRange(result.Throughput, cityFlow.Throughput * 0.95, cityFlow.Throughput * 1.05);
     }
 
-    private static string SharedDatasets()
+    internal static string SharedDatasets()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "CityBrain.slnx")))

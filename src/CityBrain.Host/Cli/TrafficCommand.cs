@@ -24,6 +24,7 @@ internal static class TrafficCommand
         var steps = new Option<int>("--steps") { Description = "Simulated seconds (one step a second)", DefaultValueFactory = _ => 3600 };
         var seed = new Option<int>("--seed") { Description = "Seed of the run (first-lane choice)", DefaultValueFactory = _ => 0 };
         var threads = new Option<int>("--threads") { Description = "Threads for the vehicles' decisions", DefaultValueFactory = _ => 1 };
+        var repeat = new Option<int>("--repeat") { Description = "Run the simulation this many times in the process and report the fastest wallSeconds (the first run includes JIT compilation)", DefaultValueFactory = _ => 1 };
 
         var run = new Command("run", "Simulate one dataset under one signal controller; prints {controller, steps, vehicles, averageTravelTime, paperTravelTime, throughput, averageQueue, wallSeconds}");
         run.Options.Add(roadnet);
@@ -32,9 +33,10 @@ internal static class TrafficCommand
         run.Options.Add(steps);
         run.Options.Add(seed);
         run.Options.Add(threads);
+        run.Options.Add(repeat);
         run.SetAction((result, cancellationToken) => Task.FromResult(Run(
             result.GetValue(roadnet)!, result.GetValue(flow)!, result.GetValue(controller)!, result.GetValue(steps), result.GetValue(seed),
-            result.GetValue(threads), Console.Out, Console.Error, cancellationToken)));
+            result.GetValue(threads), result.GetValue(repeat), Console.Out, Console.Error, cancellationToken)));
 
         var datasets = new Option<DirectoryInfo>("--datasets") { Description = "Folder of the CityFlow datasets and REFERENCE.md", DefaultValueFactory = _ => new DirectoryInfo("../shared/datasets/traffic") };
         var bench = new Command("bench", "Every controller on every dataset: ATT (engine and paper), throughput, queue, delay, beside CityFlow's and the published figures");
@@ -90,12 +92,12 @@ internal static class TrafficCommand
     }
 
     /// <summary>Exit 0 with the JSON line; 2 when a file is broken (the item named on stderr), nothing simulated.</summary>
-    public static int Run(FileInfo roadnet, FileInfo flow, string controller, int steps, int seed, int threads, TextWriter output, TextWriter error,
-        CancellationToken cancellationToken)
+    public static int Run(FileInfo roadnet, FileInfo flow, string controller, int steps, int seed, int threads, int repeat, TextWriter output,
+        TextWriter error, CancellationToken cancellationToken)
     {
-        if (steps < 0 || threads < 1)
+        if (steps < 0 || threads < 1 || repeat < 1)
         {
-            error.WriteLine("--steps must be 0 or more and --threads 1 or more");
+            error.WriteLine("--steps must be 0 or more, --threads and --repeat 1 or more");
             return 2;
         }
         RoadNetwork network;
@@ -111,6 +113,11 @@ internal static class TrafficCommand
             return 2;
         }
         var result = TrafficRun.Run(network, demand, controller, steps, seed, threads, cancellationToken);
+        for (var run = 1; run < repeat; run++)
+        {
+            var again = TrafficRun.Run(network, demand, controller, steps, seed, threads, cancellationToken);
+            result = again.WallSeconds < result.WallSeconds ? again : result;
+        }
         output.WriteLine(JsonSerializer.Serialize(new
         {
             result.Controller,
@@ -121,6 +128,7 @@ internal static class TrafficCommand
             result.Throughput,
             AverageQueue = Math.Round(result.AverageQueue, 3),
             AverageDelay = Math.Round(result.AverageDelay, 2),
+            CongestionIndex = Math.Round(result.CongestionIndex, 3),
             WallSeconds = Math.Round(result.WallSeconds, 3),
         }, JsonOptions));
         return 0;
