@@ -110,6 +110,30 @@ public sealed class SimulatorTests
     }
 
     [Fact]
+    public void Step_BusyGrid_AllocatesNothing()
+    {
+        var (network, demand) = GridCity.Build(rows: 3, columns: 3, vehicles: 2000, seconds: 600, seed: 5);
+        var simulator = new Simulator(network, demand, 600, seed: 0);
+        var controller = new MaxPressureController();
+        for (var step = 0; step < 100; step++)
+        {
+            controller.Act(simulator);
+            simulator.Step();
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var step = 100; step < 400; step++)
+        {
+            controller.Act(simulator);
+            simulator.Step();
+        }
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.True(simulator.RunningCount > 50, $"{simulator.RunningCount} running");
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
     public void Run_TwoThreads_GivesTheSameFiguresAsOne()
     {
         var (network, demand) = GridCity.Build(rows: 2, columns: 2, vehicles: 1500, seconds: 400, seed: 1);
