@@ -57,7 +57,6 @@ internal sealed class Simulator
     private readonly double[] _laneEnter;
     private readonly double[] _paperTime;
     private readonly double[] _freeFlowTime;
-    private readonly int[] _finishTime;
     private readonly int[] _next;
     private readonly int[] _prevDrivable;
     private readonly int[] _enterLinkTime;
@@ -166,7 +165,6 @@ internal sealed class Simulator
         _laneEnter = new double[n];
         _paperTime = new double[n];
         _freeFlowTime = new double[n];
-        _finishTime = new int[n];
         _next = new int[n];
         _prevDrivable = new int[n];
         _enterLinkTime = new int[n];
@@ -880,7 +878,6 @@ internal sealed class Simulator
             {
                 _ends[v] = false;
                 _state[v] = VehicleState.Finished;
-                _finishTime[v] = Time;
                 _finishedCount++;
                 var travel = Time - _releaseTime[v];
                 _finishedTravelTime += travel;
