@@ -12,6 +12,7 @@ public sealed class RoadNetwork
     internal int[] RoadEndIntersection { get; init; } = null!;
     internal int[] RoadFirstLane { get; init; } = null!;
     internal int[] RoadLaneCount { get; init; } = null!;
+    /// <summary>Road polylines as x0, y0, x1, y1, ... (m): with lane widths and intersection points, what a map of the network draws.</summary>
     internal double[][] RoadPoints { get; init; } = null!;
 
     internal int[] LaneRoad { get; init; } = null!;
