@@ -19,7 +19,7 @@ internal static class DataApi
     public static RouteGroupBuilder MapDataApi(this IEndpointRouteBuilder routes)
     {
         var data = routes.MapGroup("/api/data").WithTags("Data").RequireAuthorization();
-        data.MapGet("/catalog", Catalog).WithSummary("Searchable catalog: fields, classification, owner, update frequency, freshness, versions");
+        data.MapGet("/catalog", Catalog).WithSummary("Searchable catalog: fields, classification, owner, update frequency, freshness, quality score; filter by score, sort by code, quality or freshness");
         data.MapGet("/catalog/{code}", CatalogDetailOf).WithSummary("One dataset with its lineage and a masked sample");
         data.MapGet("/dcat", Dcat).WithSummary("The catalog in DCAT (JSON-LD)").AllowAnonymous();
         data.MapGet("/open/{code}", OpenDownload).WithSummary("Download an open dataset as CSV, without login").AllowAnonymous();
@@ -30,8 +30,8 @@ internal static class DataApi
         return data;
     }
 
-    private static async Task<Ok<List<CatalogEntry>>> Catalog(string? q, DataCatalog catalog, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await catalog.SearchAsync(q, cancellationToken));
+    private static async Task<Ok<List<CatalogEntry>>> Catalog(string? q, double? minScore, double? maxScore, string? sort, DataCatalog catalog, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await catalog.SearchAsync(new CatalogSearch(q, minScore, maxScore, sort), cancellationToken));
 
     private static async Task<Ok<CatalogDetail>> CatalogDetailOf(string code, DataCatalog catalog, CancellationToken cancellationToken) =>
         TypedResults.Ok(await catalog.DetailAsync(code, cancellationToken));
