@@ -16,6 +16,7 @@ internal static class QualityStore
     /// <summary>
     /// The quality tables; the lake creates them when it opens, the engine on any other connection it is given.
     /// <c>quality_scores</c> is each run's score per dataset and per owning unit, for the catalog to show and sort by.
+    /// Times are ISO 8601 in UTC (they sort as text and keep every digit the clock gave).
     /// </summary>
     public const string Schema = """
         CREATE TABLE IF NOT EXISTS quality_findings(
@@ -24,7 +25,7 @@ internal static class QualityStore
         CREATE TABLE IF NOT EXISTS quality_runs(run_id VARCHAR PRIMARY KEY, started_at VARCHAR NOT NULL, as_of DATE NOT NULL, run_json VARCHAR NOT NULL);
         CREATE TABLE IF NOT EXISTS quality_scores(
           run_id VARCHAR NOT NULL, dataset VARCHAR NOT NULL, unit VARCHAR NOT NULL, score DOUBLE NOT NULL, unit_score DOUBLE NOT NULL,
-          scored_at TIMESTAMP NOT NULL, PRIMARY KEY (run_id, dataset));
+          scored_at VARCHAR NOT NULL, PRIMARY KEY (run_id, dataset));
         """;
 
     public static Task EnsureSchemaAsync(DuckDBConnection connection, CancellationToken cancellationToken) =>
@@ -43,7 +44,7 @@ internal static class QualityStore
             await QualityEngine.ExecuteAsync(connection, $"""
                 INSERT INTO quality_scores VALUES ({QualitySql.Literal(run.RunId)}, {QualitySql.Literal(d.Dataset)}, {QualitySql.Literal(d.Unit)},
                   {d.Score.ToString("R", CultureInfo.InvariantCulture)}, {units[d.Unit].ToString("R", CultureInfo.InvariantCulture)},
-                  {QualitySql.Literal(run.StartedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture))})
+                  {QualitySql.Literal(run.StartedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture))})
                 """, cancellationToken);
         }
     }
@@ -58,7 +59,7 @@ internal static class QualityStore
             """, cancellationToken))
         {
             scores[r.GetString(0)] = new DatasetQuality(r.GetString(1), r.GetDouble(2), r.GetString(3), r.GetDouble(4),
-                new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(5), DateTimeKind.Utc)));
+                DateTimeOffset.Parse(r.GetString(5), CultureInfo.InvariantCulture));
         }
         return scores;
     }
