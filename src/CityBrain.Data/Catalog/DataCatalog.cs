@@ -214,7 +214,7 @@ internal sealed class DataCatalog(Lake.Lake lake, IRegistryReader registry, Time
         csv.AppendJoin(',', names.Select(Csv)).Append('\n');
         while (await reader.ReadAsync(cancellationToken))
         {
-            csv.AppendJoin(',', names.Select((name, i) => reader.IsDBNull(i) ? "" : Csv(disclosure.ForOpenData(name, reader.GetString(i))!))).Append('\n');
+            csv.AppendJoin(',', names.Select((name, i) => reader.IsDBNull(i) ? "" : Csv(disclosure.PersonalMasked(name, reader.GetString(i))!))).Append('\n');
         }
         return Encoding.UTF8.GetBytes(csv.ToString());
     }

@@ -78,8 +78,12 @@ internal sealed class Disclosure
     public string? UnderGrant(Grant grant, string field, string? value) =>
         value is null || IsClearUnder(grant, field) ? value : Mask(field, value);
 
-    /// <summary>A value of an open dataset's download (数据开放, no login): personal and sensitive-personal fields (and undeclared ones) masked.</summary>
-    public string? ForOpenData(string field, string? value) =>
+    /// <summary>
+    /// A value that leaves under no grant to people entitled to what is not personal: open-data downloads (数据开放, no
+    /// login) and the record keys of quality problems sent to units. Personal and sensitive-personal fields (and
+    /// undeclared ones) masked.
+    /// </summary>
+    public string? PersonalMasked(string field, string? value) =>
         value is null || this[field] is { IsPersonal: false } ? value : Mask(field, value);
 
     /// <summary>A value of the catalog's sample (any signed-in user, no grant): every field that is not public masked.</summary>

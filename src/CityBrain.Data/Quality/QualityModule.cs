@@ -1,5 +1,6 @@
 using CityBrain.Data.Classification;
 using CityBrain.Hub.Security;
+using CityBrain.Kernel.Messaging;
 using CityBrain.Kernel.Errors;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -20,6 +21,7 @@ public static class QualityModule
         services.AddOptions<QualityOptions>().BindConfiguration(QualityOptions.Section)
             .Validate(o => o.RuleFiles.All(File.Exists), "every file in Data:Quality:RuleFiles exists")
             .ValidateOnStart();
+        services.AddEventBus(); // each problem found is published as QualityProblemFound
         services.AddSingleton<QualityService>();
         return services;
     }

@@ -2,8 +2,11 @@ using System.Text.Json;
 using CityBrain.Data.Classification;
 using CityBrain.Data.Lake;
 using CityBrain.Hub.Audit;
+using CityBrain.Hub.Gateway;
 using CityBrain.Hub.Registry;
 using CityBrain.Hub.Security;
+using CityBrain.Kernel.Messaging;
+using CityBrain.Kernel.Messaging.Contracts;
 using DuckDB.NET.Data;
 using Microsoft.Extensions.Options;
 
@@ -12,9 +15,11 @@ namespace CityBrain.Data.Quality;
 /// <summary>
 /// Runs quality checks and classification on the lake for the API: writes (runs, proposals, confirmations) one at a
 /// time through the lake's writer (DuckDB has a single writer), reads on their own connections; the datasets are the
-/// lake's views. A confirmation is audited: it changes what leaves the hub masked (<see cref="Disclosure"/>).
+/// lake's views. A confirmation is audited: it changes what leaves the hub masked (<see cref="Disclosure"/>). Each
+/// problem a run finds is published for the owning unit's rectification task.
 /// </summary>
-internal sealed class QualityService(Lake.Lake lake, IRegistryReader registry, IAuditLog audit, IOptions<QualityOptions> options, TimeProvider time)
+internal sealed class QualityService(
+    Lake.Lake lake, IRegistryReader registry, IAuditLog audit, IEventPublisher events, IOptions<QualityOptions> options, TimeProvider time)
 {
     private static readonly TimeZoneInfo CityTime = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
     private readonly Lazy<QualityRuleSet> _rules = new(() => LoadRules(options.Value));
@@ -38,8 +43,9 @@ internal sealed class QualityService(Lake.Lake lake, IRegistryReader registry, I
     /// Runs the rules over every dataset view. Timeliness is judged against when each dataset's current version was
     /// loaded into the lake, unless <paramref name="lastUpdated"/> says otherwise for a dataset.
     /// </summary>
-    public Task<QualityRun> RunAsync(DateOnly? asOf, IReadOnlyDictionary<string, DateTimeOffset>? lastUpdated, CancellationToken cancellationToken) =>
-        lake.WriteAsync(async connection =>
+    public async Task<QualityRun> RunAsync(DateOnly? asOf, IReadOnlyDictionary<string, DateTimeOffset>? lastUpdated, CancellationToken cancellationToken)
+    {
+        var run = await lake.WriteAsync(async connection =>
         {
             var views = await DatasetViewsAsync(connection, cancellationToken);
             var loaded = Versions.Latest(connection).ToDictionary(v => Lake.Lake.ViewName(v.Dataset), v => v.LoadedAt, StringComparer.Ordinal);
@@ -50,6 +56,41 @@ internal sealed class QualityService(Lake.Lake lake, IRegistryReader registry, I
             var request = new QualityRunRequest(views, asOf ?? Today, loaded);
             return await new QualityEngine(Rules, time).RunAsync(connection, request, cancellationToken);
         }, cancellationToken);
+        await PublishProblemsAsync(run, cancellationToken);
+        return run;
+    }
+
+    /// <summary>
+    /// One <see cref="QualityProblemFound"/> per problem (unit, dataset, field, rule) for the cockpit to dispatch as a
+    /// rectification task; the sample record keys leave with their personal parts masked, as their fields' levels say.
+    /// </summary>
+    private async Task PublishProblemsAsync(QualityRun run, CancellationToken cancellationToken)
+    {
+        var datasets = (await registry.ListDatasetsAsync(cancellationToken)).ToDictionary(d => Lake.Lake.ViewName(d.Code), StringComparer.Ordinal);
+        IReadOnlyDictionary<string, Disclosure> disclosures;
+        await using (var connection = await lake.OpenReadConnectionAsync(cancellationToken))
+        {
+            disclosures = await Disclosure.LoadAllAsync(connection, [.. datasets.Values], cancellationToken);
+        }
+        foreach (var task in run.Tasks)
+        {
+            var keyColumns = Rules.Datasets.TryGetValue(task.Dataset, out var declared) ? declared.Key : [];
+            var disclosure = datasets.TryGetValue(task.Dataset, out var dataset) ? disclosures[dataset.Code] : null;
+            await events.PublishAsync(new QualityProblemFound(
+                $"quality:{task.Dataset}:{task.Field}:{task.Rule}", run.RunId, task.Dataset, task.Unit, task.Field, task.Rule, QualityEngine.Name(task.Dimension),
+                task.FailingCount, [.. task.SampleKeys.Select(k => MaskKey(k, keyColumns, disclosure))],
+                $"/api/data/quality/runs/{run.RunId}/findings?dataset={task.Dataset}&rule={Uri.EscapeDataString(task.Rule)}", run.StartedAt), cancellationToken);
+        }
+    }
+
+    /// <summary>A record key (composite ones joined by '|') with each personal part masked; a dataset the registry does not describe is masked throughout.</summary>
+    private static string MaskKey(string key, IReadOnlyList<string> columns, Disclosure? disclosure)
+    {
+        var parts = columns.Count > 1 ? key.Split('|') : [key];
+        return string.Join('|', parts.Select((part, i) => disclosure is not null && i < columns.Count
+            ? disclosure.PersonalMasked(columns[i], part)
+            : Masking.Mask(part, null)));
+    }
 
     public async Task<QualityRun?> GetRunAsync(string? runId, CancellationToken cancellationToken)
     {
