@@ -42,6 +42,9 @@ internal sealed record Profile(string Kind, string Subject, IReadOnlyList<Profil
 internal sealed class GovernedQuery(Lake.Lake lake, ProfileIndex profiles, IRegistryReader registry, IGrantLookup grants, IAuditLog audit, TimeProvider time)
 {
     public const int MaxRows = 10_000;
+
+    /// <summary>The purpose recorded when residents read their own data.</summary>
+    public const string OwnDataPurpose = "own-data-access";
     private static readonly Dictionary<string, string> Operators = new(StringComparer.Ordinal)
     {
         ["eq"] = "=", ["ne"] = "<>", ["lt"] = "<", ["le"] = "<=", ["gt"] = ">", ["ge"] = ">=", ["like"] = "LIKE",
@@ -219,6 +222,33 @@ internal sealed class GovernedQuery(Lake.Lake lake, ProfileIndex profiles, IRegi
             ["withheld"] = string.Join(",", withheld),
         }), cancellationToken);
         return new Profile(kind, kind == "person" ? Masking.ResidentId(subject) : subject, sections, withheld);
+    }
+
+    /// <summary>
+    /// 一人一档 for the person it is about: a signed-in resident's own records from every dataset, in clear (the right to
+    /// access one's personal information, PIPL art. 45), each with its source and freshness; audited like any profile.
+    /// </summary>
+    public async Task<Profile> OwnProfileAsync(Caller caller, CancellationToken cancellationToken)
+    {
+        if (caller.Role != HubRoles.Citizen || caller.ResidentId is not { } subject || !Kernel.Identifiers.ResidentId.IsValid(subject))
+        {
+            throw new ForbiddenException("one's own profile is for a signed-in resident; systems ask for profiles under their grants");
+        }
+        var now = time.GetUtcNow();
+        var sections = new List<ProfileSection>();
+        foreach (var group in (await profiles.LookupAsync("person", subject, cancellationToken)).GroupBy(r => r.Dataset, StringComparer.Ordinal))
+        {
+            var dataset = await registry.FindDatasetAsync(group.Key, cancellationToken);
+            var first = group.First();
+            sections.Add(new ProfileSection(group.Key, dataset?.Unit ?? group.Key.Split('.')[0], first.Version, first.LoadedAt, Math.Round((now - first.LoadedAt).TotalHours, 2),
+                [.. group.Select(r => (IReadOnlyList<ProfileField>)[.. r.Fields.Select(f => new ProfileField(f.Key, f.Value, false))])]));
+        }
+        await audit.AppendAsync(new AuditEntry("data.profile", caller.AuditName, "profile:person", OwnDataPurpose, [subject], new Dictionary<string, string?>
+        {
+            ["datasets"] = string.Join(",", sections.Select(s => s.Dataset)),
+            ["withheld"] = "",
+        }), cancellationToken);
+        return new Profile("person", subject, sections, []);
     }
 
     private async Task<Grant> GrantAsync(Caller caller, string dataset, string? purpose, CancellationToken cancellationToken)
