@@ -6,6 +6,7 @@ using CityBrain.Hub;
 using CityBrain.Hub.Security;
 using CityBrain.Kernel.Errors;
 using CityBrain.Kernel.Storage;
+using CityBrain.Scenarios.Traffic.Web;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Scalar.AspNetCore;
@@ -67,9 +68,9 @@ public static class CityBrainHost
         builder.Services.AddCockpitTasks();
         builder.Configuration["Cockpit:Tasks:AttachmentDirectory"] ??= Path.Combine(Path.GetFullPath(settings.DataDirectory), "attachments");
         builder.Services.AddData(settings.DataDirectory);
-        builder.Configuration["Data:Quality:LakePath"] ??= Path.Combine(Path.GetFullPath(settings.DataDirectory), "lake", "lake.duckdb");
         builder.Services.AddQuality();
         builder.Services.AddCockpit();
+        builder.Services.AddTraffic();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -86,6 +87,7 @@ public static class CityBrainHost
         app.MapData();
         app.MapQuality();
         app.MapCockpit();
+        app.MapTraffic();
         return app;
     }
 

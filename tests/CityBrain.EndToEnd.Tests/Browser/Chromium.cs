@@ -24,6 +24,8 @@ internal sealed class Chromium : IAsyncDisposable
 
     public static async Task<Chromium> LaunchAsync()
     {
+        // Web-first assertions (Expect) retry until the page shows the expected state, for as long as CI may need.
+        Assertions.SetDefaultExpectTimeout(Timeout);
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -1,9 +1,11 @@
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using CityBrain.Cockpit.Indicators;
 using CityBrain.Hub.Security;
 using CityBrain.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 
 namespace CityBrain.EndToEnd.Tests.Browser;
 
@@ -12,7 +14,7 @@ namespace CityBrain.EndToEnd.Tests.Browser;
 /// district map, an indicator driven over its red threshold and the warning appearing live, the phone-sized layout.
 /// Screenshots are kept under TestResults/screenshots; any console error fails the test.
 /// </summary>
-public sealed class CockpitBrowserTests : IAsyncLifetime
+public sealed partial class CockpitBrowserTests : IAsyncLifetime
 {
     private readonly QueueGauge _gauge = new();
     private HubNode _node = null!;
@@ -58,8 +60,8 @@ public sealed class CockpitBrowserTests : IAsyncLifetime
 
         // No reload: the warning and the red tile arrive over the page's live connection.
         var warning = page.Locator("[data-testid='warning'][data-indicator='test.queue'][data-severity='Red']");
-        await warning.First.WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
-        Assert.Contains("above the red threshold 80 人", await warning.First.InnerTextAsync(), StringComparison.Ordinal);
+        await warning.First.WaitForAsync();
+        await Expect(warning.First).ToContainTextAsync("above the red threshold 80 人");
         await page.Locator("[data-testid='tile-test.queue'][data-status='Red']").WaitForAsync();
         await ScreenshotAsync(page, "city-cockpit-warning");
 
@@ -69,8 +71,8 @@ public sealed class CockpitBrowserTests : IAsyncLifetime
         await page.Locator("[data-testid='ranking'] a", new PageLocatorOptions { HasText = "西湖区" }).ClickAsync();
         await page.WaitForURLAsync("**/cockpit/district/330106");
         await page.Locator("[data-testid='cockpit-title']", new PageLocatorOptions { HasText = "西湖区" }).WaitForAsync();
-        Assert.Equal("72 人", (await page.Locator("[data-testid='value-test.queue']").InnerTextAsync()).Trim());
-        Assert.Equal("Yellow", await page.Locator("[data-testid='tile-test.queue']").GetAttributeAsync("data-status"));
+        await Expect(page.Locator("[data-testid='value-test.queue']")).ToHaveTextAsync("72 人");
+        await Expect(page.Locator("[data-testid='tile-test.queue']")).ToHaveAttributeAsync("data-status", "Yellow");
         await page.Locator("[data-testid='ranking'] td", new PageLocatorOptions { HasText = "330106001" }).WaitForAsync();
         await ScreenshotAsync(page, "district-cockpit-wall");
 
@@ -81,8 +83,7 @@ public sealed class CockpitBrowserTests : IAsyncLifetime
         await phone.ClickAsync("#login");
         await phone.Locator("[data-testid='tile-test.queue'][data-status='Red']").WaitForAsync();
         await phone.Locator("[data-testid='district-map'][data-rendered='true'] canvas").WaitForAsync();
-        var width = await phone.EvaluateAsync<int>("document.documentElement.scrollWidth");
-        Assert.True(width <= 390, $"the phone layout scrolls sideways: {width} px wide");
+        await Chromium.AssertFitsWidthAsync(phone, 390);
         await ScreenshotAsync(phone, "city-cockpit-phone");
 
         Assert.True(_chromium.ConsoleErrors.Count == 0, "console errors: " + string.Join(" | ", _chromium.ConsoleErrors));
@@ -96,24 +97,25 @@ public sealed class CockpitBrowserTests : IAsyncLifetime
         await page.FillAsync("#userName", "leader");
         await page.FillAsync("#password", "wrong");
         await page.ClickAsync("#login");
-        Assert.Contains("wrong password", await page.Locator("#login-error").InnerTextAsync(), StringComparison.Ordinal);
+        await Expect(page.Locator("#login-error")).ToContainTextAsync("wrong password");
 
         await page.ClickAsync("#tab-citizen");
         await page.FillAsync("#codeResidentId", "330106199001011234");
         await page.ClickAsync("#send-code");
-        Assert.Contains("Resident ID", await page.Locator("#login-error").InnerTextAsync(), StringComparison.Ordinal);
+        await Expect(page.Locator("#login-error")).ToContainTextAsync("Resident ID");
 
         const string resident = "33010619900101123X";
         var valid = resident[..17] + CityBrain.Kernel.Identifiers.ResidentId.ComputeCheckCharacter(resident.AsSpan(0, 17));
         await page.FillAsync("#codeResidentId", valid);
         await page.ClickAsync("#send-code");
-        var code = (await page.Locator("#demo-code strong").InnerTextAsync()).Trim();
+        var demoCode = page.Locator("#demo-code strong");
+        await Expect(demoCode).ToHaveTextAsync(SixDigits());
+        var code = (await demoCode.InnerTextAsync()).Trim();
         await page.FillAsync("#residentId", valid);
         await page.FillAsync("#code", code);
         await page.ClickAsync("#citizen-login");
-        await page.Locator("[data-testid='cockpit-title']").WaitForAsync();
-        Assert.Contains("社会端", await page.Locator("[data-testid='cockpit-title']").InnerTextAsync(), StringComparison.Ordinal);
-        Assert.Equal(0, await page.Locator("[data-testid='tile-hub.calls']").CountAsync());
+        await Expect(page.Locator("[data-testid='cockpit-title']")).ToContainTextAsync("社会端");
+        await Expect(page.Locator("[data-testid='tile-hub.calls']")).ToHaveCountAsync(0);
 
         await page.GotoAsync(new Uri(_node.BaseAddress, "/indicators").ToString());
         await page.Locator("[data-testid='denied']").WaitForAsync();
@@ -124,6 +126,9 @@ public sealed class CockpitBrowserTests : IAsyncLifetime
     private Task<IPage> OpenAsync(int width, int height) => _chromium.OpenAsync(width, height);
 
     private static Task ScreenshotAsync(IPage page, string name) => Chromium.ScreenshotAsync(page, name);
+
+    [GeneratedRegex(@"^\s*\d{6}\s*$")]
+    private static partial Regex SixDigits();
 
     /// <summary>A live figure the test sets: the metric test.queue.</summary>
     private sealed class QueueGauge : ILiveMetricSource

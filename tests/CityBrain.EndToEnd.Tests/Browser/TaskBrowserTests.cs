@@ -9,6 +9,7 @@ using CityBrain.Hub.Security;
 using CityBrain.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 
 namespace CityBrain.EndToEnd.Tests.Browser;
 
@@ -90,14 +91,14 @@ public sealed partial class TaskBrowserTests : IAsyncLifetime
         await warning.Locator("[data-testid='dispatch-from-warning']").ClickAsync();
         await leader.WaitForURLAsync("**/tasks/new?warning=*");
         await leader.Locator("[data-testid='dispatch-warning']").WaitForAsync();
-        Assert.Equal("xh-gaj", await leader.InputValueAsync("#task-unit"));
+        await Expect(leader.Locator("#task-unit")).ToHaveValueAsync("xh-gaj");
         await leader.FillAsync("#task-instructions", "断桥一带客流超限：增派警力疏导，设置单向通行，30分钟内回报。");
         await leader.SetInputFilesAsync("#task-files", new FilePayload { Name = "疏导预案.pdf", MimeType = "application/pdf", Buffer = Pdf });
         await Chromium.ScreenshotAsync(leader, "flow-2-dispatch-form-wall");
         await leader.ClickAsync("[data-testid='dispatch']");
         await leader.WaitForURLAsync(TaskPage());
         await leader.Locator("[data-testid='task-status'][data-status='dispatched']").WaitForAsync();
-        Assert.StartsWith("warning", (await leader.InnerTextAsync("[data-testid='task-source']")).Trim(), StringComparison.Ordinal);
+        await Expect(leader.Locator("[data-testid='task-source']")).ToHaveTextAsync(StartsWithWarning());
         await leader.Locator("[data-testid='timeline-entry'][data-action='dispatch'] [data-testid='attachment']", new PageLocatorOptions { HasText = "疏导预案.pdf" }).WaitForAsync();
 
         // The operator's inbox shows it without a reload; he or she opens it, accepts, reports progress with a photo, completes.
@@ -130,22 +131,26 @@ public sealed partial class TaskBrowserTests : IAsyncLifetime
         await leader.FillAsync("#close-note", "核验属实，办结。");
         await leader.ClickAsync("[data-testid='close']");
         await leader.Locator("[data-testid='task-status'][data-status='closed']").WaitForAsync();
-        Assert.Equal(
-            ["dispatch", "accept", "progress", "complete", "close"],
-            await leader.Locator("[data-testid='timeline-entry']").EvaluateAllAsync<string[]>("entries => entries.map(e => e.dataset.action)"));
+        var timeline = leader.Locator("[data-testid='timeline-entry']");
+        await Expect(timeline).ToHaveCountAsync(5);
+        string[] actions = ["dispatch", "accept", "progress", "complete", "close"];
+        for (var i = 0; i < actions.Length; i++)
+        {
+            await Expect(timeline.Nth(i)).ToHaveAttributeAsync("data-action", actions[i]);
+        }
         await Chromium.ScreenshotAsync(leader, "flow-5-task-closed-wall");
         // A closed task offers nothing more to its unit.
         await operatorPhone.Locator("[data-testid='task-status'][data-status='closed']").WaitForAsync();
-        Assert.Equal(0, await operatorPhone.Locator("[data-testid='unit-actions']").CountAsync());
+        await Expect(operatorPhone.Locator("[data-testid='unit-actions']")).ToHaveCountAsync(0);
 
         // The supervision board: the unit closed one task, on time; the leaderboard ranks it.
         await leader.ClickAsync("[data-testid='nav-supervision']");
         await leader.WaitForURLAsync("**/supervision");
         var unitRow = leader.Locator("tr", new PageLocatorOptions { Has = leader.Locator("[data-testid='unit-row'][data-unit='xh-gaj']") });
         await unitRow.WaitForAsync();
-        Assert.Equal("1 / 1", (await unitRow.Locator("[data-testid='unit-closed']").InnerTextAsync()).Trim());
-        Assert.Equal("100 %", (await unitRow.Locator("[data-testid='unit-on-time-rate']").InnerTextAsync()).Trim());
-        Assert.Equal("0", (await unitRow.Locator("[data-testid='unit-open']").InnerTextAsync()).Trim());
+        await Expect(unitRow.Locator("[data-testid='unit-closed']")).ToHaveTextAsync("1 / 1");
+        await Expect(unitRow.Locator("[data-testid='unit-on-time-rate']")).ToHaveTextAsync("100 %");
+        await Expect(unitRow.Locator("[data-testid='unit-open']")).ToHaveTextAsync("0");
         await leader.Locator("[data-testid='leaderboard-entry'][data-key='xh-gaj']").WaitForAsync();
         await Chromium.ScreenshotAsync(leader, "flow-6-supervision-wall");
 
@@ -178,7 +183,7 @@ public sealed partial class TaskBrowserTests : IAsyncLifetime
         await leader.FillAsync("#task-title", "复查断桥周边");
         await leader.FillAsync("#task-unit", "xh-gaj");
         await leader.ClickAsync("[data-testid='dispatch']");
-        Assert.Contains("instructions", await leader.Locator("[data-testid='dispatch-error']").InnerTextAsync(), StringComparison.Ordinal);
+        await Expect(leader.Locator("[data-testid='dispatch-error']")).ToContainTextAsync("instructions");
         await leader.FillAsync("#task-instructions", "复查断桥周边秩序");
         await leader.ClickAsync("[data-testid='dispatch']");
         await leader.WaitForURLAsync(TaskPage());
@@ -196,8 +201,8 @@ public sealed partial class TaskBrowserTests : IAsyncLifetime
         await Chromium.LoginAsync(district, _node.BaseAddress, "operator@xh-gaj", "operator-demo");
         await Chromium.GotoAsync(district, _node.BaseAddress, taskUrl);
         await district.ClickAsync("[data-testid='send-back']");
-        Assert.Contains("reason", await district.Locator("[data-testid='action-error']").InnerTextAsync(), StringComparison.Ordinal);
-        Assert.Equal("dispatched", await district.Locator("[data-testid='task-status']").GetAttributeAsync("data-status"));
+        await Expect(district.Locator("[data-testid='action-error']")).ToContainTextAsync("reason");
+        await Expect(district.Locator("[data-testid='task-status']")).ToHaveAttributeAsync("data-status", "dispatched");
         await district.FillAsync("#send-back-reason", "不属本单位职责，应由景区管委会处理");
         await district.ClickAsync("[data-testid='send-back']");
         await district.Locator("[data-testid='task-status'][data-status='sent-back']").WaitForAsync();
@@ -207,7 +212,7 @@ public sealed partial class TaskBrowserTests : IAsyncLifetime
         await leader.FillAsync("#redispatch-unit", "gaj");
         await leader.ClickAsync("[data-testid='redispatch']");
         await leader.Locator("[data-testid='task-status'][data-status='dispatched']").WaitForAsync();
-        Assert.Equal("gaj", (await leader.InnerTextAsync("[data-testid='task-unit']")).Trim());
+        await Expect(leader.Locator("[data-testid='task-unit']")).ToHaveTextAsync("gaj");
         await Chromium.GotoAsync(operatorPhone, _node.BaseAddress, "/tasks");
         await operatorPhone.Locator("[data-testid='task-row'][data-status='dispatched']").WaitForAsync();
         await Chromium.ScreenshotAsync(leader, "task-redispatched-phone");
@@ -220,11 +225,11 @@ public sealed partial class TaskBrowserTests : IAsyncLifetime
         await operatorPhone.FillAsync("#progress-note", "已到场");
         await operatorPhone.SetInputFilesAsync("#evidence-files", new FilePayload { Name = "记录.txt", MimeType = "text/plain", Buffer = "现场记录"u8.ToArray() });
         await operatorPhone.ClickAsync("[data-testid='report-progress']");
-        var refusal = await operatorPhone.Locator("[data-testid='action-error']").InnerTextAsync();
-        Assert.Contains("files[0]", refusal, StringComparison.Ordinal);
-        Assert.Contains("记录.txt", refusal, StringComparison.Ordinal);
-        Assert.Equal("accepted", await operatorPhone.Locator("[data-testid='task-status']").GetAttributeAsync("data-status"));
-        Assert.Equal(0, await operatorPhone.Locator("[data-testid='timeline-entry'][data-action='progress']").CountAsync());
+        var refusal = operatorPhone.Locator("[data-testid='action-error']");
+        await Expect(refusal).ToContainTextAsync("files[0]");
+        await Expect(refusal).ToContainTextAsync("记录.txt");
+        await Expect(operatorPhone.Locator("[data-testid='task-status']")).ToHaveAttributeAsync("data-status", "accepted");
+        await Expect(operatorPhone.Locator("[data-testid='timeline-entry'][data-action='progress']")).ToHaveCountAsync(0);
         await Chromium.ScreenshotAsync(operatorPhone, "task-evidence-refused-phone");
 
         Assert.True(_chromium.ConsoleErrors.Count == 0, "console errors: " + string.Join(" | ", _chromium.ConsoleErrors));
@@ -282,10 +287,10 @@ public sealed partial class TaskBrowserTests : IAsyncLifetime
             await Task.Delay(20, TestContext.Current.CancellationToken);
         }
         Assert.Equal(IndicatorStatus.Yellow, feed.Find("test.crowd")?.Status);
-        Assert.Equal("Green", await viewer.Locator("[data-testid='tile-test.crowd']").GetAttributeAsync("data-status"));
-        Assert.True(await banner.IsVisibleAsync());
+        await Expect(viewer.Locator("[data-testid='tile-test.crowd']")).ToHaveAttributeAsync("data-status", "Green");
+        await Expect(banner).ToBeVisibleAsync();
         // Readable: red, not MudBlazor's white on white.
-        Assert.Equal("rgb(198, 40, 40)", await banner.EvaluateAsync<string>("e => getComputedStyle(e).backgroundColor"));
+        await Expect(banner).ToHaveCSSAsync("background-color", "rgb(198, 40, 40)");
         await viewer.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots", "reconnect-1-offline.png") });
 
         // The network is back: the page reconnects by itself and shows the change, the banner gone.
@@ -316,7 +321,7 @@ public sealed partial class TaskBrowserTests : IAsyncLifetime
         _gauge.Set(6400);
         await viewer.Locator("[data-testid='tile-test.crowd'][data-status='Yellow']").WaitForAsync();
         Assert.False(await viewer.EvaluateAsync<bool>("() => window.beforeRestart === true"), "the page should have reloaded");
-        Assert.EndsWith("/", viewer.Url, StringComparison.Ordinal);
+        await Expect(viewer).ToHaveURLAsync(SiteRoot());
         await Chromium.ScreenshotAsync(viewer, "reconnect-3-after-restart");
 
         _gauge.Set(9900);
@@ -325,6 +330,12 @@ public sealed partial class TaskBrowserTests : IAsyncLifetime
 
     [GeneratedRegex("/_blazor")]
     private static partial Regex BlazorSocketPattern();
+
+    [GeneratedRegex(@"^\s*warning")]
+    private static partial Regex StartsWithWarning();
+
+    [GeneratedRegex("/$")]
+    private static partial Regex SiteRoot();
 
     [GeneratedRegex(@"^\s*1\b")]
     private static partial Regex OverdueOne();
