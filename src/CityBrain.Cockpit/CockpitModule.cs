@@ -39,6 +39,7 @@ public static class CockpitModule
         services.AddSingleton<TaskFeed>();
         services.AddSingleton<Tasks.ITaskEvents>(sp => sp.GetRequiredService<TaskFeed>());
         services.AddSingleton<IndicatorRefresher>();
+        services.AddSingleton<Supervision.ILeaderboardMetricProvider, IndicatorLeaderboards>();
         services.AddHostedService(sp => sp.GetRequiredService<IndicatorRefresher>());
 
         services.AddSignalR();
