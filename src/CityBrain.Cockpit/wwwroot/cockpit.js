@@ -7,8 +7,12 @@ window.cityCockpit = (() => {
     if (!el) return null;
     let c = echarts.getInstanceByDom(el);
     if (!c) {
-      c = echarts.init(el);
-      new ResizeObserver(() => c.resize()).observe(el);
+      const created = echarts.init(el);
+      // A page that leaves disposes its charts, but the observer may still fire once as the element goes away:
+      // resizing a disposed chart throws.
+      const observer = new ResizeObserver(() => { if (created.isDisposed()) observer.disconnect(); else created.resize(); });
+      observer.observe(el);
+      c = created;
     }
     return c;
   }
