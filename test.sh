@@ -33,6 +33,9 @@ results=TestResults
 rm -rf "$results"
 status=0
 dotnet test --solution CityBrain.slnx -c Release --no-build --results-directory "$results" --report-xunit-markdown || status=$?
+# The browser tests' screenshots (the closed loop step by step, phone and wall screen) are kept with the reports.
+screenshots=tests/CityBrain.EndToEnd.Tests/bin/Release/net10.0/TestResults/screenshots
+if [ -d "$screenshots" ]; then mkdir -p "$results" && cp -r "$screenshots" "$results/"; echo "test.sh: screenshots in $results/screenshots/"; fi
 if [ "$status" -ne 0 ]; then
   echo "test.sh: failed tests (reports in $results/):"
   grep -l -E '❌|[1-9][0-9]* failed' "$results"/*.md 2>/dev/null | while read -r report; do head -c 6000 "$report"; echo; done
