@@ -30,11 +30,11 @@ echo "test.sh: $(nproc) cores, $(free -g 2>/dev/null | awk '/Mem:/ {print $2 " G
 dotnet build CityBrain.slnx -c Release -warnaserror --nologo -v quiet
 # The end of the output is what a CI log shows first: list each failed test with its message there.
 results=TestResults
-rm -rf "$results"
-status=0
-dotnet test --solution CityBrain.slnx -c Release --no-build --results-directory "$results" --report-xunit-markdown || status=$?
 # The browser tests' screenshots (the closed loop step by step, phone and wall screen) are kept with the reports.
 screenshots=tests/CityBrain.EndToEnd.Tests/bin/Release/net10.0/TestResults/screenshots
+rm -rf "$results" "$screenshots"
+status=0
+dotnet test --solution CityBrain.slnx -c Release --no-build --results-directory "$results" --report-xunit-markdown || status=$?
 if [ -d "$screenshots" ]; then mkdir -p "$results" && cp -r "$screenshots" "$results/"; echo "test.sh: screenshots in $results/screenshots/"; fi
 if [ "$status" -ne 0 ]; then
   echo "test.sh: failed tests (reports in $results/):"
