@@ -76,6 +76,13 @@ public sealed partial class CockpitBrowserTests : IAsyncLifetime
         await page.Locator("[data-testid='ranking'] td", new PageLocatorOptions { HasText = "330106001" }).WaitForAsync();
         await ScreenshotAsync(page, "district-cockpit-wall");
 
+        // ... and a street's own trend, from the district's ranking.
+        await page.Locator("[data-testid='street-link'][data-street='330106001']").ClickAsync();
+        await Expect(page.Locator("[data-testid='trend-street']")).ToHaveAttributeAsync("data-street", "330106001");
+        await Expect(page.Locator("[data-testid='trend-chart']")).ToHaveAttributeAsync("data-area", "330106001");
+        await Expect(page.Locator("[data-testid='trend-chart']")).ToHaveAttributeAsync("data-last", "12");
+        await ScreenshotAsync(page, "street-trend-wall");
+
         var phone = await OpenAsync(390, 844);
         await phone.GotoAsync(new Uri(_node.BaseAddress, "/login").ToString());
         await phone.FillAsync("#userName", "leader");
@@ -86,6 +93,26 @@ public sealed partial class CockpitBrowserTests : IAsyncLifetime
         await Chromium.AssertFitsWidthAsync(phone, 390);
         await ScreenshotAsync(phone, "city-cockpit-phone");
 
+        Assert.True(_chromium.ConsoleErrors.Count == 0, "console errors: " + string.Join(" | ", _chromium.ConsoleErrors));
+    }
+
+    [Fact]
+    public async Task Operator_SignsIn_LandsOnOwnDepartmentsCockpitAndNoOther()
+    {
+        var page = await OpenAsync(390, 844);
+        await Chromium.LoginAsync(page, _node.BaseAddress, "operator@dsj", "operator-demo");
+        await page.WaitForURLAsync("**/cockpit/department/dsj");
+        await Expect(page.Locator("[data-testid='cockpit-title']")).ToContainTextAsync("dsj");
+        // The data bureau's own indicators, not the transport bureau's.
+        await Expect(page.Locator("[data-testid='tile-hub.interfaces']")).ToHaveAttributeAsync("data-status", "Green");
+        await Expect(page.Locator("[data-testid='tile-city.hotline']")).ToHaveCountAsync(1);
+        await Expect(page.Locator("[data-testid='tile-city.parking']")).ToHaveCountAsync(0);
+        await Chromium.AssertFitsWidthAsync(page, 390);
+        await ScreenshotAsync(page, "department-cockpit-phone");
+
+        await Chromium.GotoAsync(page, _node.BaseAddress, "/cockpit/department/jtj");
+        await Expect(page.Locator("[data-testid='denied']")).ToContainTextAsync("own unit's cockpit only");
+        await Expect(page.Locator("[data-testid='tile-city.parking']")).ToHaveCountAsync(0);
         Assert.True(_chromium.ConsoleErrors.Count == 0, "console errors: " + string.Join(" | ", _chromium.ConsoleErrors));
     }
 
