@@ -32,6 +32,8 @@ public static class CockpitModule
 
         services.AddSingleton<IndicatorCatalog>();
         services.AddSingleton<IndicatorHistory>();
+        services.AddOptions<IndicatorOptions>().BindConfiguration(IndicatorOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<IndicatorHistoryRetention>();
         services.AddSingleton(sp => new IndicatorReader(
             sp.GetRequiredService<IOperationalStore>(), sp.GetRequiredService<Hub.Sharing.IHubMetrics>(),
             sp.GetServices<ILiveMetricSource>(), sp.GetService<ILakeQuery>()));
