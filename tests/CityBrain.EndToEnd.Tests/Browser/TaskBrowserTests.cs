@@ -232,6 +232,22 @@ public sealed partial class TaskBrowserTests : IAsyncLifetime
         await Expect(operatorPhone.Locator("[data-testid='timeline-entry'][data-action='progress']")).ToHaveCountAsync(0);
         await Chromium.ScreenshotAsync(operatorPhone, "task-evidence-refused-phone");
 
+        // The unit completes without the refused file; the leader finds the work short and returns it: without a reason
+        // refused, the task as it was; with one, back to the unit, which sees why.
+        await operatorPhone.SetInputFilesAsync("#evidence-files", Array.Empty<FilePayload>());
+        await operatorPhone.ClickAsync("[data-testid='complete']");
+        await operatorPhone.Locator("[data-testid='task-status'][data-status='completed']").WaitForAsync();
+        await leader.Locator("[data-testid='task-status'][data-status='completed']").WaitForAsync();
+        await leader.ClickAsync("[data-testid='return']");
+        await Expect(leader.Locator("[data-testid='action-error']")).ToContainTextAsync("reason");
+        await Expect(leader.Locator("[data-testid='task-status']")).ToHaveAttributeAsync("data-status", "completed");
+        await leader.FillAsync("#return-reason", "缺少现场照片，请补充");
+        await leader.ClickAsync("[data-testid='return']");
+        await leader.Locator("[data-testid='task-status'][data-status='reopened']").WaitForAsync();
+        await operatorPhone.Locator("[data-testid='task-status'][data-status='reopened']").WaitForAsync();
+        await Expect(operatorPhone.Locator("[data-testid='timeline-entry'][data-action='return']")).ToContainTextAsync("缺少现场照片");
+        await Chromium.ScreenshotAsync(operatorPhone, "task-returned-phone");
+
         Assert.True(_chromium.ConsoleErrors.Count == 0, "console errors: " + string.Join(" | ", _chromium.ConsoleErrors));
     }
 
