@@ -36,16 +36,9 @@ public class LakeBenchmarks
         _lake = new Lake(Path.Combine(_root, "lake"));
         _files = new FileIngestion(_lake, new DiscardingAuditLog(), TimeProvider.System);
         _profiles = new ProfileIndex(_lake);
-        // Settlement-like rows: an ID, a resident ID, an institution, a time, an amount, a note with Chinese text.
         await _lake.WriteAsync(connection =>
         {
-            var rows = $"""
-                SELECT 'S' || lpad(i::VARCHAR, 10, '0') AS setl_id, '330106' || lpad((i % 200000)::VARCHAR, 12, '0') AS psn_no,
-                       'H330106' || lpad((i % 977)::VARCHAR, 5, '0') AS fixmedins_code,
-                       strftime(TIMESTAMP '2025-12-01' + to_seconds(i), '%Y-%m-%d %H:%M:%S') AS setl_time,
-                       ((i % 50000) / 100.0)::VARCHAR AS medfee_sumamt, '门诊 ' || (i % 7)::VARCHAR AS note
-                FROM range({Rows}) t(i)
-                """;
+            var rows = SettlementRows(Rows);
             Lake.Execute(connection, $"COPY ({rows}) TO '{Csv}' (HEADER, DELIMITER ',')");
             Lake.Execute(connection, $"COPY ({rows}) TO '{Parquet}' (FORMAT parquet)");
             // The profile index as commits build it: one record per row, keyed by the resident ID.
@@ -55,6 +48,15 @@ public class LakeBenchmarks
         }, CancellationToken.None);
         _subjects = [.. Enumerable.Range(0, 1000).Select(i => "330106" + (i * 197 % 200000).ToString("D12", CultureInfo.InvariantCulture))];
     }
+
+    /// <summary>Settlement-like rows: an ID, a resident ID, an institution, a time, an amount, a note with Chinese text.</summary>
+    public static string SettlementRows(int count) => $"""
+        SELECT 'S' || lpad(i::VARCHAR, 10, '0') AS setl_id, '330106' || lpad((i % 200000)::VARCHAR, 12, '0') AS psn_no,
+               'H330106' || lpad((i % 977)::VARCHAR, 5, '0') AS fixmedins_code,
+               strftime(TIMESTAMP '2025-12-01' + to_seconds(i), '%Y-%m-%d %H:%M:%S') AS setl_time,
+               ((i % 50000) / 100.0)::VARCHAR AS medfee_sumamt, '门诊 ' || (i % 7)::VARCHAR AS note
+        FROM range({count}) t(i)
+        """;
 
     [Benchmark(Description = "CSV upload, 1M rows")]
     public async Task<long> UploadCsv() => (await _files.LoadAsync("bench.csv", Csv, "rows.csv", "csv", null, "bench", CancellationToken.None)).RowCount;
@@ -74,7 +76,7 @@ public class LakeBenchmarks
     }
 
     /// <summary>Uploads append one audit record each; the benchmark measures the lake, not the audit chain's store.</summary>
-    private sealed class DiscardingAuditLog : IAuditLog
+    internal sealed class DiscardingAuditLog : IAuditLog
     {
         private long _seq;
 

@@ -59,6 +59,33 @@ public sealed class HubIngestionTests(DemoLake lake)
     }
 
     [Fact]
+    public async Task Pull_MappingNamesAMissingColumn_IsRefusedNamingFileEntryAndColumnAndNothingIsStaged()
+    {
+        var ingestion = lake.App.Services.GetRequiredService<HubIngestion>();
+        var access = await DataBootstrap.ConnectAsync(lake.App.Services, lake.BaseAddress, CancellationToken.None);
+        var shipped = ingestion.Mapping("gaj.rk");
+        var misspelt = new SourceMapping
+        {
+            Dataset = shipped.Dataset, System = shipped.System, Interface = shipped.Interface, Items = shipped.Items, Paging = shipped.Paging,
+            Subject = shipped.Subject, File = shipped.File,
+            Standard = new() { ["person"] = new() { ["resident_id"] = "SFZH", ["name"] = "XINGMING" } },
+        };
+        var lakeStore = lake.App.Services.GetRequiredService<Lake.Lake>();
+        long versionBefore;
+        await using (var before = await lakeStore.OpenReadConnectionAsync(CancellationToken.None))
+        {
+            versionBefore = Lake.Versions.Current(before, "gaj.rk")!.Version;
+        }
+
+        var refused = await Assert.ThrowsAsync<CityBrain.Kernel.Errors.ValidationFailedException>(() => ingestion.PullAsync(access, misspelt, false, null, CancellationToken.None));
+
+        Assert.Contains("Ingestion/Sources/gaj.yaml, dataset gaj.rk: standard.person.name names column XINGMING, which gaj.rk does not have", refused.Message, StringComparison.Ordinal);
+        await using var connection = await lakeStore.OpenReadConnectionAsync(CancellationToken.None);
+        Assert.Equal(0L, Lake.Lake.Scalar(connection, "SELECT count(*) FROM lake_loads WHERE dataset = 'gaj.rk'"));
+        Assert.Equal(versionBefore, Lake.Versions.Current(connection, "gaj.rk")!.Version);
+    }
+
+    [Fact]
     public async Task Pull_Incremental_FetchesOnlyRecordsAfterTheWatermark()
     {
         var ingestion = lake.App.Services.GetRequiredService<HubIngestion>();
