@@ -53,9 +53,14 @@ internal sealed partial class IngestionScheduler(HubIngestion ingestion, IOption
                 var pulled = await ingestion.PullAsync(access, mapping, incremental: true, null, cancellationToken);
                 LogPulled(mapping.Dataset, pulled.Version, pulled.AddedRows);
             }
-            catch (Exception e) when (e is ProblemException or HttpRequestException)
+            catch (ProblemException e)
             {
-                LogFailed(mapping.Dataset, e.Message);
+                // Drift names fields only; any other failure may quote a department's answer, which can hold personal data.
+                LogFailed(mapping.Dataset, e is BusinessRuleViolationException ? e.Message : $"{e.Status} {e.Title}");
+            }
+            catch (HttpRequestException e)
+            {
+                LogFailed(mapping.Dataset, "hub unreachable: " + e.HttpRequestError);
             }
         }
     }
