@@ -78,6 +78,21 @@ internal static class ProfileLoadRun
             Console.WriteLine($"{lookups:N0} lookups of {Math.Min(lookups, subjects.Count):N0} different residents, one at a time, {sections / (double)lookups:F1} datasets per profile: "
                 + $"p50 {Rank(latencies, 0.50):F2} ms, p90 {Rank(latencies, 0.90):F2} ms, p99 {Rank(latencies, 0.99):F2} ms, max {latencies[^1]:F2} ms (target < 10 ms); "
                 + $"{lookups / wall.Elapsed.TotalSeconds:N0} lookups/s, {used.TotalMilliseconds * 1000 / lookups:N0} µs processor per lookup; load average {LoadAverage()}");
+
+            // The same lookups in process (GovernedQuery.ProfileAsync: index, grants, masking, audit), without HTTP and the token.
+            var profiles = app.Services.GetRequiredService<CityBrain.Data.Query.GovernedQuery>();
+            var caller = new Caller("profile-load", HubRoles.System, "dsj", "profile-load", null);
+            cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            for (var i = 0; i < lookups; i++)
+            {
+                var clock = Stopwatch.StartNew();
+                var profile = await profiles.ProfileAsync("person", subjects[i % subjects.Count], caller, Purpose, cancellationToken);
+                latencies[i] = profile.Sections.Count > 0 ? clock.Elapsed.TotalMilliseconds : throw new InvalidOperationException("empty profile in process");
+            }
+            used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+            Array.Sort(latencies);
+            Console.WriteLine($"in process: p50 {Rank(latencies, 0.50):F2} ms, p90 {Rank(latencies, 0.90):F2} ms, p99 {Rank(latencies, 0.99):F2} ms, max {latencies[^1]:F2} ms; "
+                + $"{used.TotalMilliseconds * 1000 / lookups:N0} µs processor per lookup; load average {LoadAverage()}");
             await app.StopAsync(cancellationToken);
             return 0;
         }
