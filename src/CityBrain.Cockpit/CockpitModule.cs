@@ -32,11 +32,16 @@ public static class CockpitModule
 
         services.AddSingleton<IndicatorCatalog>();
         services.AddSingleton<IndicatorHistory>();
+        services.AddOptions<IndicatorOptions>().BindConfiguration(IndicatorOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<IndicatorHistoryRetention>();
         services.AddSingleton(sp => new IndicatorReader(
             sp.GetRequiredService<IOperationalStore>(), sp.GetRequiredService<Hub.Sharing.IHubMetrics>(),
             sp.GetServices<ILiveMetricSource>(), sp.GetService<ILakeQuery>()));
         services.AddSingleton<CockpitFeed>();
+        services.AddSingleton<TaskFeed>();
+        services.AddSingleton<Tasks.ITaskEvents>(sp => sp.GetRequiredService<TaskFeed>());
         services.AddSingleton<IndicatorRefresher>();
+        services.AddSingleton<Supervision.ILeaderboardMetricProvider, IndicatorLeaderboards>();
         services.AddHostedService(sp => sp.GetRequiredService<IndicatorRefresher>());
 
         services.AddSignalR();

@@ -23,6 +23,7 @@ public static class CockpitTasksModule
 
         services.AddSingleton<IMigrationSet, TaskMigrations>();
         services.AddOptions<TaskOptions>().BindConfiguration(TaskOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<TaskOptions>, RulesFilesAreValid>();
         services.AddSingleton<AttachmentStore>();
         services.AddSingleton<TaskService>();
         services.AddSingleton<ITaskDispatcher>(sp => sp.GetRequiredService<TaskService>());
