@@ -144,7 +144,7 @@ internal sealed class TypeChecker(IReadOnlyList<ProfileField> schema)
     {
         if (right.IsExactly(0))
         {
-            throw new ExpressionException(b.Right.Offset, "division by zero");
+            throw new ExpressionException(b.Offset, "division by zero: the divisor is always 0");
         }
         if (right.Contains(0) || double.IsInfinity(left.Lo) || double.IsInfinity(left.Hi))
         {
