@@ -1,6 +1,9 @@
 using CityBrain.Kernel.Errors;
+using CityBrain.Kernel.Storage;
 using CityBrain.Scenarios.Policy.Matching;
+using CityBrain.Scenarios.Policy.Payout;
 using CityBrain.Scenarios.Policy.Rules;
+using Microsoft.Extensions.Logging;
 
 namespace CityBrain.Scenarios.Policy;
 
@@ -37,6 +40,21 @@ public static class PolicyCli
         await ProfileBuilder.BuildAsync(connection, judgedOn, cancellationToken);
         return await PolicyMatcher.ExplainAsync(connection, policy, subject, judgedOn, cancellationToken)
             ?? throw new NotFoundException($"no resident or enterprise {Mask(subject)} in the city's records");
+    }
+
+    /// <summary>The module's tables in the operational store, brought to the current schema.</summary>
+    public static Task<int> MigrateAsync(IOperationalStore store, TimeProvider time, CancellationToken cancellationToken) =>
+        MigrationRunner.ApplyAsync(store, [new PolicyMigrations()], time, cancellationToken);
+
+    /// <summary>Matches one policy for one period and pays through the bank at <paramref name="bank"/>; then reconciles with its statement.</summary>
+    public static async Task<(PolicyRunSummary Run, ReconciliationReport Reconciliation)> RunAsync(string cityDirectory, IOperationalStore store, Uri bank,
+        string policyId, string period, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
+    {
+        var policy = Find(policyId);
+        using var http = new HttpClient { BaseAddress = bank, Timeout = TimeSpan.FromMinutes(1) };
+        var provider = new HttpBankProvider(http, BankOptions.Default, time);
+        var run = await new PayoutRun(store, provider, time, logger).RunAsync(policy, period, cityDirectory, cancellationToken);
+        return (run, await Reconciliation.RunAsync(store, provider, cancellationToken));
     }
 
     internal static PolicyDefinition Find(string policyId) =>
