@@ -30,6 +30,9 @@ public sealed class DemoBankOptions
 
     /// <summary>Time every call takes. Default none.</summary>
     public TimeSpan Latency { get; set; } = TimeSpan.Zero;
+
+    /// <summary>The bank's clock (settlement times). Default the system's.</summary>
+    public TimeProvider Time { get; set; } = TimeProvider.System;
 }
 
 /// <summary>
@@ -84,7 +87,7 @@ public sealed class DemoBank : IAsyncDisposable
             }
             if (options.Latency > TimeSpan.Zero)
             {
-                await Task.Delay(options.Latency, ct);
+                await Task.Delay(options.Latency, options.Time, ct);
             }
             var attempt = attempts.AddOrUpdate(order.Key, 1, (_, n) => n + 1);
             var fate = Fate(options.Seed, order.Key, attempt);
@@ -113,7 +116,7 @@ public sealed class DemoBank : IAsyncDisposable
                     insert.Parameters.AddWithValue("$key", order.Key);
                     insert.Parameters.AddWithValue("$payee", order.Payee);
                     insert.Parameters.AddWithValue("$amount", order.Amount.ToString("0.00", CultureInfo.InvariantCulture));
-                    insert.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+                    insert.Parameters.AddWithValue("$at", options.Time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
                     await insert.ExecuteNonQueryAsync(ct);
                     existing = await FindAsync(connection, order.Key, ct);
                 }
@@ -125,7 +128,7 @@ public sealed class DemoBank : IAsyncDisposable
             }
             if (fate < options.FailureRate + options.TimeoutRate)
             {
-                await Task.Delay(options.Hang, ct); // settled, but the caller gives up before hearing it
+                await Task.Delay(options.Hang, options.Time, ct); // settled, but the caller gives up before hearing it
             }
             return Results.Json(new { reference = settlement.Reference, key = settlement.Key, amount = settlement.Amount, duplicate, status = "settled" });
         });
