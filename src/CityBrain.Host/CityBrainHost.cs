@@ -4,6 +4,7 @@ using CityBrain.Data;
 using CityBrain.Data.Quality;
 using CityBrain.Hub;
 using CityBrain.Hub.Security;
+using CityBrain.Scenarios.Policy;
 using CityBrain.Kernel.Errors;
 using CityBrain.Kernel.Storage;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -70,6 +71,7 @@ public static class CityBrainHost
         builder.Configuration["Data:Quality:LakePath"] ??= Path.Combine(Path.GetFullPath(settings.DataDirectory), "lake", "lake.duckdb");
         builder.Services.AddQuality();
         builder.Services.AddCockpit();
+        builder.Services.AddPolicy(Demo.DemoCity.CityDirectory(settings.DataDirectory));
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -86,6 +88,7 @@ public static class CityBrainHost
         app.MapData();
         app.MapQuality();
         app.MapCockpit();
+        app.MapPolicy();
         return app;
     }
 

@@ -1,0 +1,127 @@
+using CityBrain.Hub.Security;
+using CityBrain.Kernel.Errors;
+using CityBrain.Kernel.Storage;
+using CityBrain.Scenarios.Policy.Matching;
+using CityBrain.Scenarios.Policy.Payout;
+using CityBrain.Scenarios.Policy.Rules;
+using DuckDB.NET.Data;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CityBrain.Scenarios.Policy;
+
+/// <summary>Registers policy direct-reach in the host: its tables and its endpoints (docs/policy.md).</summary>
+public static class PolicyModule
+{
+    /// <param name="cityDirectory">The city whose departments' datasets the profiles are built from (DATA/city for the demo).</param>
+    public static IServiceCollection AddPolicy(this IServiceCollection services, string cityDirectory)
+    {
+        services.AddSingleton<IMigrationSet, PolicyMigrations>();
+        services.AddSingleton(new PolicyProfiles(cityDirectory));
+        return services;
+    }
+
+    /// <summary>Maps <c>/api/policy</c> (staff) and <c>/api/my/policies</c> (the citizen portal's "why I get it / why not").</summary>
+    public static RouteGroupBuilder MapPolicy(this IEndpointRouteBuilder routes)
+    {
+        var policy = routes.MapGroup("/api/policy").RequireAuthorization().WithTags("Policy direct-reach");
+        policy.MapGet("/policies", List).WithSummary("The policies in force: target, period, budget, the data each needs, paid so far");
+        routes.MapGet("/api/my/policies/{id}", Why).RequireAuthorization().WithTags("Citizen")
+            .WithSummary("Why the calling citizen gets a policy's money for a period, or why not: each condition with the values used");
+        return policy;
+    }
+
+    internal sealed record PolicyView(string Id, string Name, string Issuer, string Targets, string Period, DateOnly EffectiveFrom, DateOnly EffectiveTo,
+        decimal Budget, decimal Paid, IReadOnlyList<string> Needs, IReadOnlyList<string> Eligible, string Amount);
+
+    private static async Task<Ok<List<PolicyView>>> List(HttpContext context, IOperationalStore store, CancellationToken cancellationToken)
+    {
+        if (Caller.From(context.User).Role is HubRoles.Citizen or HubRoles.System)
+        {
+            throw new ForbiddenException("the policy list is for staff; citizens use /api/my/policies/{id}");
+        }
+        await using var connection = await store.OpenConnectionAsync(cancellationToken);
+        var views = new List<PolicyView>();
+        foreach (var p in PolicyLoader.Shipped())
+        {
+            var paid = await Db.ScalarAsync(connection, null, "SELECT SUM(amount_cents) FROM policy_payouts WHERE policy = @policy AND status = 'paid'", cancellationToken, ("policy", p.Id));
+            views.Add(new PolicyView(p.Id, p.Name, p.Issuer, p.Target.ToString().ToLowerInvariant(), p.Period.ToString().ToLowerInvariant(), p.EffectiveFrom, p.EffectiveTo,
+                p.Budget, paid / 100m, p.Needs, p.Eligible.Select(c => c.Text).ToList(), p.AmountText));
+        }
+        return TypedResults.Ok(views);
+    }
+
+    private static async Task<Ok<Explanation>> Why(string id, string? period, HttpContext context, PolicyProfiles profiles, CancellationToken cancellationToken)
+    {
+        var caller = Caller.From(context.User);
+        if (caller.Role != HubRoles.Citizen || caller.ResidentId is null)
+        {
+            throw new ForbiddenException("this answers a citizen about his or her own entitlement; sign in as a citizen");
+        }
+        var policy = PolicyCli.Find(id);
+        if (policy.Target != Target.Residents)
+        {
+            throw new ValidationFailedException("id", $"policy {id} is for enterprises, not residents");
+        }
+        if (string.IsNullOrWhiteSpace(period))
+        {
+            throw new ValidationFailedException("period", "name the period: yyyy-MM for monthly policies, yyyy for yearly ones, once for one-off ones");
+        }
+        var judgedOn = policy.ReferenceDate(period);
+        var explanation = await profiles.UseAsync(judgedOn, connection => PolicyMatcher.ExplainAsync(connection, policy, caller.ResidentId, judgedOn, cancellationToken), cancellationToken)
+            ?? throw new NotFoundException("the city's records hold no resident with your ID");
+        return TypedResults.Ok(explanation);
+    }
+}
+
+/// <summary>
+/// The profile tables for explanations, built once per judging day and kept (a few days at most): building them reads
+/// the whole city, an explanation then reads one row. One DuckDB connection is used by one request at a time.
+/// </summary>
+internal sealed class PolicyProfiles(string cityDirectory) : IAsyncDisposable
+{
+    private const int Kept = 4;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<DateOnly, DuckDBConnection> _built = [];
+
+    public async Task<T> UseAsync<T>(DateOnly judgedOn, Func<DuckDBConnection, Task<T>> use, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(Path.Combine(cityDirectory, "city.json")))
+        {
+            throw new NotFoundException("there is no city data to judge by (no city folder in the data folder)");
+        }
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_built.TryGetValue(judgedOn, out var connection))
+            {
+                if (_built.Count >= Kept)
+                {
+                    var oldest = _built.Keys.Min();
+                    await _built[oldest].DisposeAsync();
+                    _built.Remove(oldest);
+                }
+                connection = await ProfileBuilder.OpenCityAsync(cityDirectory, cancellationToken);
+                await ProfileBuilder.BuildAsync(connection, judgedOn, cancellationToken);
+                _built[judgedOn] = connection;
+            }
+            return await use(connection);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var connection in _built.Values)
+        {
+            await connection.DisposeAsync();
+        }
+        _gate.Dispose();
+    }
+}
