@@ -24,7 +24,7 @@ public sealed class MatchingTests(DemoCity city)
     {
         var results = await GroundTruthCheck.RunAsync(city.CityDirectory, PolicyLoader.Shipped(), TestContext.Current.CancellationToken);
 
-        Assert.Equal(8, results.Count);
+        Assert.Equal(10, results.Count);
         Assert.All(results, r =>
         {
             Assert.True(r.Truth > 0, $"{r.Policy}: the demo city should have beneficiaries");

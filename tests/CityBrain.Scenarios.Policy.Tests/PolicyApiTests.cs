@@ -99,7 +99,7 @@ public sealed class PolicyApiTests(DemoCity city) : IAsyncLifetime
         var policies = await Client(HubRoles.UnitOperator).GetFromJsonAsync<JsonElement>("/api/policy/policies", ct);
         using var citizen = await Client(HubRoles.Citizen, "330106199001011234").GetAsync("/api/policy/policies", ct);
 
-        Assert.Equal(8, policies.GetArrayLength());
+        Assert.Equal(10, policies.GetArrayLength());
         var refund = policies.EnumerateArray().Single(p => p.GetProperty("id").GetString() == "stable-employment-refund");
         Assert.Contains("rsj.units", refund.GetProperty("needs").EnumerateArray().Select(n => n.GetString()));
         Assert.Equal(HttpStatusCode.Forbidden, citizen.StatusCode);

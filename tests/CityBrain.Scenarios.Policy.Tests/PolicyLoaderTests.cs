@@ -25,7 +25,7 @@ public sealed class PolicyLoaderTests
     {
         var policies = PolicyLoader.Shipped();
 
-        Assert.Equal(8, policies.Count);
+        Assert.Equal(10, policies.Count);
         var elderly = policies.Single(p => p.Id == "elderly-allowance");
         Assert.Equal(["gaj.rk"], elderly.Needs);
         Assert.Equal(600, elderly.MaxAmount);

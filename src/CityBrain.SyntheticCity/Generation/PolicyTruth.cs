@@ -39,6 +39,10 @@ internal static class PolicyTruth
         {
             Row(truth, "childcare-subsidy", residentId);
         }
+        if (c.Employment == Employment.Unemployed && c.UnemploymentMonths >= 12 && age < 60)
+        {
+            Row(truth, "unemployment-subsidy", residentId);
+        }
     }
 
     /// <summary>The shipped policies that target enterprises.</summary>
@@ -58,6 +62,11 @@ internal static class PolicyTruth
         if (size is "micro" or "small" && industryCode[0] is 'F' or 'H' && annualTaxCents > 0)
         {
             Row(truth, "small-business-relief", uscc);
+        }
+        if (size is "small" or "medium" && (industryCode.StartsWith("I65", StringComparison.Ordinal) || industryCode.StartsWith("C39", StringComparison.Ordinal))
+            && insuredEmployees >= 10 && annualTaxCents > 0)
+        {
+            Row(truth, "tech-rd-subsidy", uscc);
         }
     }
 
