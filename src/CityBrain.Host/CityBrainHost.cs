@@ -72,6 +72,7 @@ public static class CityBrainHost
         builder.Services.AddQuality();
         builder.Services.AddCockpit();
         builder.Services.AddPolicy(Demo.DemoCity.CityDirectory(settings.DataDirectory));
+        builder.Services.AddSingleton<CityBrain.Cockpit.Indicators.ILiveMetricSource, PolicyMetrics>();
         configure?.Invoke(builder);
 
         var app = builder.Build();

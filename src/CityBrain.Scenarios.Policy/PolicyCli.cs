@@ -57,6 +57,10 @@ public static class PolicyCli
         return (run, await Reconciliation.RunAsync(store, provider, cancellationToken));
     }
 
+    /// <summary>Coverage, budget burn and time to pay over every policy (<paramref name="policyId"/> null) or one, for the cockpit's indicators.</summary>
+    public static Task<PolicyFigures> FiguresAsync(IOperationalStore store, string? policyId, CancellationToken cancellationToken) =>
+        PolicyFigures.ReadAsync(store, policyId is null ? null : Find(policyId), cancellationToken);
+
     internal static PolicyDefinition Find(string policyId) =>
         PolicyLoader.Shipped().FirstOrDefault(p => p.Id == policyId)
         ?? throw new NotFoundException($"no policy '{policyId}'; the shipped ones are {string.Join(", ", PolicyLoader.Shipped().Select(p => p.Id))}");

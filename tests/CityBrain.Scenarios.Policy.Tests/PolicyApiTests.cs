@@ -4,11 +4,15 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using CityBrain.Host;
 using CityBrain.Hub.Security;
+using CityBrain.Scenarios.Policy.Payout;
+using CityBrain.Scenarios.Policy.Rules;
+using CityBrain.SyntheticCity.Departments.Bank;
 using CityBrain.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CityBrain.Scenarios.Policy.Tests;
 
@@ -103,6 +107,52 @@ public sealed class PolicyApiTests(DemoCity city) : IAsyncLifetime
         var refund = policies.EnumerateArray().Single(p => p.GetProperty("id").GetString() == "stable-employment-refund");
         Assert.Contains("rsj.units", refund.GetProperty("needs").EnumerateArray().Select(n => n.GetString()));
         Assert.Equal(HttpStatusCode.Forbidden, citizen.StatusCode);
+    }
+
+    [Fact]
+    public async Task RefreshIndicators_AfterRuns_CoverageBudgetBurnAndTimeToPayFollowThePayouts()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var admin = Client(HubRoles.Admin);
+        var policy = PolicyCli.Find("severe-disability-care");
+        async Task<double> ReadAsync(string code)
+        {
+            using var response = await admin.PostAsync($"/api/cockpit/indicators/{code}/refresh", null, ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return (await response.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("value").GetDouble();
+        }
+
+        // A bank that refuses every call: the eligible are decided but nobody is paid.
+        var refused = await PayAsync(policy, new DemoBankOptions { FailureRate = 1, TimeoutRate = 0 }, ct);
+        Assert.Equal(0, refused.Paid);
+        Assert.Equal(0, await ReadAsync("policy.coverage"));
+        Assert.Equal(0, await ReadAsync("policy.budget-burn"));
+
+        var paid = await PayAsync(policy, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 }, ct);
+        // One policy's own figure, as a department would define it on its cockpit.
+        using var defined = await admin.PostAsJsonAsync("/api/cockpit/indicators", new
+        {
+            code = "policy.burn-sdc", name = "重度残疾人护理补贴资金使用率", owningUnit = "mzj", source = "metric", query = "policy.budget-burn.severe-disability-care",
+            measure = "%", refreshSeconds = 60, direction = "lowerIsBetter",
+        }, ct);
+        Assert.True(defined.IsSuccessStatusCode, await defined.Content.ReadAsStringAsync(ct));
+
+        Assert.True(paid.Paid > 0);
+        Assert.Equal(100, await ReadAsync("policy.coverage"));
+        Assert.Equal(Math.Round((double)(paid.Amount / policy.Budget) * 100, 4), await ReadAsync("policy.burn-sdc"), 4);
+        Assert.InRange(await ReadAsync("policy.seconds-to-pay"), 0, 600);
+        var indicators = await admin.GetFromJsonAsync<JsonElement>("/api/cockpit/indicators", ct);
+        Assert.Equal(4, indicators.EnumerateArray().Count(i => i.GetProperty("definition").GetProperty("code").GetString()!.StartsWith("policy.", StringComparison.Ordinal)));
+    }
+
+    private async Task<PolicyRunSummary> PayAsync(PolicyDefinition policy, DemoBankOptions bankOptions, CancellationToken ct)
+    {
+        var bankDirectory = Path.Combine(_data, "bank-" + Guid.NewGuid().ToString("N")[..6]);
+        await using var bank = await DemoBank.StartAsync(bankDirectory, bankOptions, ct);
+        using var http = new HttpClient { BaseAddress = bank.BaseUrl };
+        var provider = new HttpBankProvider(http, new BankOptions(TimeSpan.FromSeconds(5), 1, TimeSpan.FromMilliseconds(5)), TimeProvider.System);
+        return await new PayoutRun(_app.Services.GetRequiredService<Kernel.Storage.IOperationalStore>(), provider, TimeProvider.System, NullLogger.Instance)
+            .RunAsync(policy, "2025-12", city.CityDirectory, ct);
     }
 
     public async ValueTask DisposeAsync()
