@@ -24,5 +24,15 @@ fi
 # The tests start PostgreSQL as the 'postgres' user (it refuses root); the package creates that user.
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
+echo "test.sh: $(nproc) cores, $(free -g 2>/dev/null | awk '/Mem:/ {print $2 " GiB"}'), $(/usr/bin/chromium --version 2>/dev/null), LANG=${LANG:-unset}, TZ=${TZ:-unset}"
 dotnet build CityBrain.slnx -c Release -warnaserror --nologo -v quiet
-dotnet test --solution CityBrain.slnx -c Release --no-build
+# The end of the output is what a CI log shows first: list each failed test with its message there.
+results=TestResults
+rm -rf "$results"
+status=0
+dotnet test --solution CityBrain.slnx -c Release --no-build --results-directory "$results" --report-xunit-markdown || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "test.sh: failed tests (reports in $results/):"
+  grep -l -E '❌|[1-9][0-9]* failed' "$results"/*.md 2>/dev/null | while read -r report; do head -c 6000 "$report"; echo; done
+fi
+exit "$status"

@@ -4,9 +4,10 @@ using CityBrain.Data;
 using CityBrain.Data.Quality;
 using CityBrain.Hub;
 using CityBrain.Hub.Security;
-using CityBrain.Scenarios.Policy;
 using CityBrain.Kernel.Errors;
 using CityBrain.Kernel.Storage;
+using CityBrain.Scenarios.Policy;
+using CityBrain.Scenarios.Traffic.Web;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Scalar.AspNetCore;
@@ -68,11 +69,11 @@ public static class CityBrainHost
         builder.Services.AddCockpitTasks();
         builder.Configuration["Cockpit:Tasks:AttachmentDirectory"] ??= Path.Combine(Path.GetFullPath(settings.DataDirectory), "attachments");
         builder.Services.AddData(settings.DataDirectory);
-        builder.Configuration["Data:Quality:LakePath"] ??= Path.Combine(Path.GetFullPath(settings.DataDirectory), "lake", "lake.duckdb");
         builder.Services.AddQuality();
         builder.Services.AddCockpit();
         builder.Services.AddPolicy(Demo.DemoCity.CityDirectory(settings.DataDirectory));
         builder.Services.AddSingleton<CityBrain.Cockpit.Indicators.ILiveMetricSource, PolicyMetrics>();
+        builder.Services.AddTraffic();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -90,6 +91,7 @@ public static class CityBrainHost
         app.MapQuality();
         app.MapCockpit();
         app.MapPolicy();
+        app.MapTraffic();
         return app;
     }
 

@@ -32,7 +32,8 @@ public sealed class GatewayTests : IAsyncLifetime
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         _provider = builder.Build();
-        _provider.MapGet("/slow/{id}", async (string id) => { await Task.Delay(3000); return Results.Json(new Dictionary<string, string> { ["V"] = id }); });
+        // Slower than the system's timeout by far; it stops when the hub gives up on it.
+        _provider.MapGet("/slow/{id}", async (string id, HttpContext http) => { await Task.Delay(10_000, http.RequestAborted); return Results.Json(new Dictionary<string, string> { ["V"] = id }); });
         _provider.MapGet("/flaky/{id}", (string id) => Interlocked.Increment(ref _flakyCalls) == 1 ? Results.StatusCode(503) : Results.Json(new Dictionary<string, string> { ["V"] = id }));
         _provider.MapPost("/submit/{id}", (string id) => { Interlocked.Increment(ref _postCalls); return Results.StatusCode(503); });
         _provider.MapGet("/broken/{id}", (string id) => { Interlocked.Increment(ref _brokenCalls); return Results.StatusCode(500); });
@@ -50,7 +51,7 @@ public sealed class GatewayTests : IAsyncLifetime
                 unit: p
                 name: 提供系统
                 baseUrl: {{_providerUrl}}
-                timeoutMs: 500
+                timeoutMs: 2000
                 interfaces:
                   - { code: slow, name: slow, method: GET, path: "/slow/{id}", sharing: unconditional, fields: [ { name: V, level: public } ] }
                   - { code: flaky, name: flaky, method: GET, path: "/flaky/{id}", sharing: unconditional, fields: [ { name: V, level: public } ] }

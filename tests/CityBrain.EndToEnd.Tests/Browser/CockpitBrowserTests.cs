@@ -4,6 +4,7 @@ using CityBrain.Hub.Security;
 using CityBrain.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
 
 namespace CityBrain.EndToEnd.Tests.Browser;
 
@@ -24,6 +25,8 @@ public sealed class CockpitBrowserTests : IAsyncLifetime
     {
         _node = await HubNode.StartAsync(TestStores.Sqlite, builder => builder.Services.AddSingleton<ILiveMetricSource>(_gauge));
         _playwright = await Playwright.CreateAsync();
+        // Web-first assertions retry until the page shows the expected state; CI machines are slow and busy.
+        SetDefaultExpectTimeout(20_000);
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = "/usr/bin/chromium",
@@ -68,7 +71,7 @@ public sealed class CockpitBrowserTests : IAsyncLifetime
         // No reload: the warning and the red tile arrive over the page's live connection.
         var warning = page.Locator("[data-testid='warning'][data-indicator='test.queue'][data-severity='Red']");
         await warning.First.WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
-        Assert.Contains("above the red threshold 80 人", await warning.First.InnerTextAsync(), StringComparison.Ordinal);
+        await Expect(warning.First).ToContainTextAsync("above the red threshold 80 人");
         await page.Locator("[data-testid='tile-test.queue'][data-status='Red']").WaitForAsync();
         await ScreenshotAsync(page, "city-cockpit-warning");
 
@@ -78,8 +81,8 @@ public sealed class CockpitBrowserTests : IAsyncLifetime
         await page.Locator("[data-testid='ranking'] a", new PageLocatorOptions { HasText = "西湖区" }).ClickAsync();
         await page.WaitForURLAsync("**/cockpit/district/330106");
         await page.Locator("[data-testid='cockpit-title']", new PageLocatorOptions { HasText = "西湖区" }).WaitForAsync();
-        Assert.Equal("72 人", (await page.Locator("[data-testid='value-test.queue']").InnerTextAsync()).Trim());
-        Assert.Equal("Yellow", await page.Locator("[data-testid='tile-test.queue']").GetAttributeAsync("data-status"));
+        await Expect(page.Locator("[data-testid='value-test.queue']")).ToHaveTextAsync("72 人");
+        await Expect(page.Locator("[data-testid='tile-test.queue']")).ToHaveAttributeAsync("data-status", "Yellow");
         await page.Locator("[data-testid='ranking'] td", new PageLocatorOptions { HasText = "330106001" }).WaitForAsync();
         await ScreenshotAsync(page, "district-cockpit-wall");
 
@@ -105,12 +108,12 @@ public sealed class CockpitBrowserTests : IAsyncLifetime
         await page.FillAsync("#userName", "leader");
         await page.FillAsync("#password", "wrong");
         await page.ClickAsync("#login");
-        Assert.Contains("wrong password", await page.Locator("#login-error").InnerTextAsync(), StringComparison.Ordinal);
+        await Expect(page.Locator("#login-error")).ToContainTextAsync("wrong password");
 
         await page.ClickAsync("#tab-citizen");
         await page.FillAsync("#codeResidentId", "330106199001011234");
         await page.ClickAsync("#send-code");
-        Assert.Contains("Resident ID", await page.Locator("#login-error").InnerTextAsync(), StringComparison.Ordinal);
+        await Expect(page.Locator("#login-error")).ToContainTextAsync("Resident ID");
 
         const string resident = "33010619900101123X";
         var valid = resident[..17] + CityBrain.Kernel.Identifiers.ResidentId.ComputeCheckCharacter(resident.AsSpan(0, 17));
@@ -120,9 +123,8 @@ public sealed class CockpitBrowserTests : IAsyncLifetime
         await page.FillAsync("#residentId", valid);
         await page.FillAsync("#code", code);
         await page.ClickAsync("#citizen-login");
-        await page.Locator("[data-testid='cockpit-title']").WaitForAsync();
-        Assert.Contains("社会端", await page.Locator("[data-testid='cockpit-title']").InnerTextAsync(), StringComparison.Ordinal);
-        Assert.Equal(0, await page.Locator("[data-testid='tile-hub.calls']").CountAsync());
+        await Expect(page.Locator("[data-testid='cockpit-title']")).ToContainTextAsync("社会端");
+        await Expect(page.Locator("[data-testid='tile-hub.calls']")).ToHaveCountAsync(0);
 
         await page.GotoAsync(new Uri(_node.BaseAddress, "/indicators").ToString());
         await page.Locator("[data-testid='denied']").WaitForAsync();
