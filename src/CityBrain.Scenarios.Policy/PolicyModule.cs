@@ -1,6 +1,8 @@
 using CityBrain.Hub.Security;
 using CityBrain.Kernel.Errors;
+using CityBrain.Kernel.Messaging;
 using CityBrain.Kernel.Storage;
+using CityBrain.Scenarios.Policy.Appeals;
 using CityBrain.Scenarios.Policy.Matching;
 using CityBrain.Scenarios.Policy.Payout;
 using CityBrain.Scenarios.Policy.Rules;
@@ -21,16 +23,18 @@ public static class PolicyModule
     {
         services.AddSingleton<IMigrationSet, PolicyMigrations>();
         services.AddSingleton(new PolicyProfiles(cityDirectory));
+        services.AddEventBus(); // a disputed field of an appeal is published as PolicyDataDisputed
         return services;
     }
 
-    /// <summary>Maps <c>/api/policy</c> (staff) and <c>/api/my/policies</c> (the citizen portal's "why I get it / why not").</summary>
+    /// <summary>Maps <c>/api/policy</c> (staff) and <c>/api/my/policies</c> (the citizen portal's "why I get it / why not" and appeals).</summary>
     public static RouteGroupBuilder MapPolicy(this IEndpointRouteBuilder routes)
     {
         var policy = routes.MapGroup("/api/policy").RequireAuthorization().WithTags("Policy direct-reach");
         policy.MapGet("/policies", List).WithSummary("The policies in force: target, period, budget, the data each needs, paid so far");
         routes.MapGet("/api/my/policies/{id}", Why).RequireAuthorization().WithTags("Citizen")
             .WithSummary("Why the calling citizen gets a policy's money for a period, or why not: each condition with the values used");
+        AppealsApi.Map(routes, policy);
         return policy;
     }
 

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using CityBrain.Host;
+using CityBrain.Hub.Registry;
 using CityBrain.Hub.Security;
 using CityBrain.Scenarios.Policy.Payout;
 using CityBrain.Scenarios.Policy.Rules;
@@ -35,9 +36,9 @@ public sealed class PolicyApiTests(DemoCity city) : IAsyncLifetime
         _baseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
     }
 
-    private HttpClient Client(string role, string? residentId = null)
+    private HttpClient Client(string role, string? residentId = null, string unit = "mzj")
     {
-        var token = _app.Services.GetRequiredService<TokenService>().Issue(new Caller("someone", role, role == HubRoles.UnitOperator ? "mzj" : null, null, residentId), TimeSpan.FromHours(1));
+        var token = _app.Services.GetRequiredService<TokenService>().Issue(new Caller("someone", role, role == HubRoles.UnitOperator ? unit : null, null, residentId), TimeSpan.FromHours(1));
         var client = new HttpClient { BaseAddress = _baseAddress };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
@@ -107,6 +108,68 @@ public sealed class PolicyApiTests(DemoCity city) : IAsyncLifetime
         var refund = policies.EnumerateArray().Single(p => p.GetProperty("id").GetString() == "stable-employment-refund");
         Assert.Contains("rsj.units", refund.GetProperty("needs").EnumerateArray().Select(n => n.GetString()));
         Assert.Equal(HttpStatusCode.Forbidden, citizen.StatusCode);
+    }
+
+    [Fact]
+    public async Task PostAppeal_DisputedDisabilityGrade_AnsweredAtOnceAndATaskForCivilAffairs()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var eligible = city.Rows("truth/policy_eligible.csv").Where(r => r[0] == "severe-disability-care").Select(r => r[1]).ToHashSet(StringComparer.Ordinal);
+        var resident = city.Rows("truth/residents.csv").First(r => r[22].Length == 0 && !eligible.Contains(r[0]))[0];
+        await _app.Services.GetRequiredService<IRegistryAdmin>().ApplyAsync(new RegistryManifest { Units = [new UnitSpec { Code = "mzj", Name = "民政局", DivisionCode = "330100" }] },
+            new Caller("admin", HubRoles.Admin, "dsj", null, null), ct);
+        var mzj = Client(HubRoles.UnitOperator, unit: "mzj");
+        var before = (await mzj.GetFromJsonAsync<JsonElement>("/api/cockpit/tasks", ct)).GetArrayLength();
+
+        using var filed = await Client(HubRoles.Citizen, resident).PostAsJsonAsync("/api/my/policies/severe-disability-care/appeals",
+            new { period = "2025-12", statement = "我持有一级残疾证", disputedField = "disability_grade" }, ct);
+
+        Assert.Equal(HttpStatusCode.Created, filed.StatusCode);
+        var appeal = await filed.Content.ReadFromJsonAsync<JsonElement>(ct);
+        Assert.Equal("data-disputed", appeal.GetProperty("status").GetString());
+        Assert.False(appeal.GetProperty("explanation").GetProperty("eligible").GetBoolean());
+        Assert.Contains("You do not qualify", appeal.GetProperty("explanation").GetProperty("summary").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["mzj"], appeal.GetProperty("units").EnumerateArray().Select(u => u.GetString()));
+
+        // The task arrives over the bus: wait for it, generously.
+        var tasks = await mzj.GetFromJsonAsync<JsonElement>("/api/cockpit/tasks", ct);
+        for (var polls = 0; tasks.GetArrayLength() == before && polls < 300; polls++)
+        {
+            await Task.Delay(100, ct);
+            tasks = await mzj.GetFromJsonAsync<JsonElement>("/api/cockpit/tasks", ct);
+        }
+        var task = Assert.Single(tasks.EnumerateArray(), t => t.GetProperty("source").GetString() == "policy-appeal");
+        Assert.Equal("mzj", task.GetProperty("unit").GetString());
+        var instructions = task.GetProperty("instructions").GetString()!;
+        Assert.Contains("disability_grade", instructions, StringComparison.Ordinal);
+        Assert.DoesNotContain(resident, instructions, StringComparison.Ordinal);
+
+        var id = appeal.GetProperty("id").GetString();
+        var full = await mzj.GetFromJsonAsync<JsonElement>($"/api/policy/appeals/{id}", ct);
+        Assert.Equal(resident, full.GetProperty("subject").GetString());
+        using var otherUnit = await Client(HubRoles.UnitOperator, unit: "gaj").GetAsync($"/api/policy/appeals/{id}", ct);
+        Assert.Equal(HttpStatusCode.Forbidden, otherUnit.StatusCode);
+    }
+
+    [Fact]
+    public async Task PostAppeal_EligibleOrBadInput_NoTaskAndClearRefusals()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var resident = city.Rows("truth/policy_eligible.csv").First(r => r[0] == "severe-disability-care")[1];
+        var citizen = Client(HubRoles.Citizen, resident);
+
+        var answered = await (await citizen.PostAsJsonAsync("/api/my/policies/severe-disability-care/appeals",
+            new { period = "2025-12", statement = "为什么还没到账?" }, ct)).Content.ReadFromJsonAsync<JsonElement>(ct);
+        using var unknownField = await citizen.PostAsJsonAsync("/api/my/policies/severe-disability-care/appeals",
+            new { period = "2025-12", statement = "x", disputedField = "income_tax" }, ct);
+        using var noStatement = await citizen.PostAsJsonAsync("/api/my/policies/severe-disability-care/appeals", new { period = "2025-12" }, ct);
+
+        Assert.Equal("eligible", answered.GetProperty("status").GetString());
+        Assert.Empty(answered.GetProperty("units").EnumerateArray());
+        Assert.Equal(HttpStatusCode.BadRequest, unknownField.StatusCode);
+        Assert.Contains("'income_tax' is not read by policy severe-disability-care; it reads disability_grade", await unknownField.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, noStatement.StatusCode);
+        Assert.Contains("statement", await noStatement.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -29,5 +29,10 @@ internal sealed class PolicyMigrations : IMigrationSet
                 run_id TEXT PRIMARY KEY, policy TEXT NOT NULL, period TEXT NOT NULL, started_at BIGINT NOT NULL, finished_at BIGINT,
                 eligible INTEGER, paid INTEGER, already_paid INTEGER, blocked INTEGER, over_budget INTEGER, failed INTEGER, amount_cents BIGINT);
             """),
+        new("policy", 2, "appeals", """
+            CREATE TABLE policy_appeals (
+                appeal_id TEXT PRIMARY KEY, policy TEXT NOT NULL, period TEXT NOT NULL, subject TEXT NOT NULL, statement TEXT NOT NULL,
+                disputed_field TEXT, status TEXT NOT NULL, units TEXT NOT NULL, filed_at BIGINT NOT NULL);
+            """),
     ];
 }
