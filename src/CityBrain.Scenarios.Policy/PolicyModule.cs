@@ -3,6 +3,7 @@ using CityBrain.Kernel.Errors;
 using CityBrain.Kernel.Messaging;
 using CityBrain.Kernel.Storage;
 using CityBrain.Scenarios.Policy.Appeals;
+using CityBrain.Scenarios.Policy.Grants;
 using CityBrain.Scenarios.Policy.Matching;
 using CityBrain.Scenarios.Policy.Payout;
 using CityBrain.Scenarios.Policy.Rules;
@@ -31,7 +32,9 @@ public static class PolicyModule
     public static RouteGroupBuilder MapPolicy(this IEndpointRouteBuilder routes)
     {
         var policy = routes.MapGroup("/api/policy").RequireAuthorization().WithTags("Policy direct-reach");
-        policy.MapGet("/policies", List).WithSummary("The policies in force: target, period, budget, the data each needs, paid so far");
+        policy.MapGet("/policies", List).WithSummary("The policies in force: target, period, budget, the data each needs and whether it is granted, paid so far");
+        policy.MapPost("/policies/{id}/requests", RequestGrants)
+            .WithSummary("The issuing unit files a hub sharing request for every dataset the policy needs and is not granted yet");
         routes.MapGet("/api/my/policies/{id}", Why).RequireAuthorization().WithTags("Citizen")
             .WithSummary("Why the calling citizen gets a policy's money for a period, or why not: each condition with the values used");
         AppealsApi.Map(routes, policy);
@@ -39,7 +42,7 @@ public static class PolicyModule
     }
 
     internal sealed record PolicyView(string Id, string Name, string Issuer, string Targets, string Period, DateOnly EffectiveFrom, DateOnly EffectiveTo,
-        decimal Budget, decimal Paid, IReadOnlyList<string> Needs, IReadOnlyList<string> Eligible, string Amount);
+        decimal Budget, decimal Paid, IReadOnlyList<string> Needs, IReadOnlyList<NeedState> Grants, bool Granted, IReadOnlyList<string> Eligible, string Amount);
 
     private static async Task<Ok<List<PolicyView>>> List(HttpContext context, IOperationalStore store, CancellationToken cancellationToken)
     {
@@ -52,10 +55,24 @@ public static class PolicyModule
         foreach (var p in PolicyLoader.Shipped())
         {
             var paid = await Db.ScalarAsync(connection, null, "SELECT SUM(amount_cents) FROM policy_payouts WHERE policy = @policy AND status = 'paid'", cancellationToken, ("policy", p.Id));
+            var grants = await PolicyGrants.StateAsync(context.RequestServices, p, cancellationToken);
             views.Add(new PolicyView(p.Id, p.Name, p.Issuer, p.Target.ToString().ToLowerInvariant(), p.Period.ToString().ToLowerInvariant(), p.EffectiveFrom, p.EffectiveTo,
-                p.Budget, paid / 100m, p.Needs, p.Eligible.Select(c => c.Text).ToList(), p.AmountText));
+                p.Budget, paid / 100m, p.Needs, grants, grants.All(g => g.Granted), p.Eligible.Select(c => c.Text).ToList(), p.AmountText));
         }
         return TypedResults.Ok(views);
+    }
+
+    private static async Task<Ok<IReadOnlyList<NeedState>>> RequestGrants(string id, HttpContext context, TokenService tokens, CancellationToken cancellationToken)
+    {
+        var policy = PolicyCli.Find(id);
+        var caller = Caller.From(context.User);
+        if (!caller.IsAdmin && !(caller.Role == HubRoles.UnitOperator && caller.Unit == policy.Issuer))
+        {
+            throw new ForbiddenException($"the requests of policy {id} are filed by its issuing unit ({policy.Issuer}) or the data bureau");
+        }
+        // The hub is this node: the requests go through its sharing API as the caller, as any consumer's do.
+        var hub = new Uri($"{context.Request.Scheme}://{context.Request.Host}");
+        return TypedResults.Ok(await PolicyGrants.RequestAsync(context.RequestServices, hub, tokens.Issue(caller, TimeSpan.FromMinutes(5)), policy, cancellationToken));
     }
 
     private static async Task<Ok<Explanation>> Why(string id, string? period, HttpContext context, PolicyProfiles profiles, CancellationToken cancellationToken)

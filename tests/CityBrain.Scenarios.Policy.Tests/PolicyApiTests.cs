@@ -173,6 +173,45 @@ public sealed class PolicyApiTests(DemoCity city) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PostRequests_IssuingUnit_OneHubRequestPerNeedAndGrantedOnceTheOwnerApproves()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await _app.Services.GetRequiredService<IRegistryAdmin>().ApplyAsync(new RegistryManifest
+        {
+            Units = [new UnitSpec { Code = "mzj", Name = "民政局", DivisionCode = "330100" }],
+            Datasets = [new DatasetSpec
+            {
+                Code = "mzj.disability", Unit = "mzj", Name = "残疾人", UpdateFrequency = "daily", Sharing = "conditional",
+                Fields = [new FieldSpec { Name = "idNumber", Level = "sensitive-personal", Mask = "resident-id" }, new FieldSpec { Name = "grade", Level = "personal" }],
+            }],
+        }, new Caller("admin", HubRoles.Admin, "dsj", null, null), ct);
+        var mzj = Client(HubRoles.UnitOperator, unit: "mzj");
+        async Task<JsonElement> NeedAsync(string dataset) => (await mzj.GetFromJsonAsync<JsonElement>("/api/policy/policies", ct)).EnumerateArray()
+            .Single(p => p.GetProperty("id").GetString() == "poor-disability-living").GetProperty("grants").EnumerateArray().Single(g => g.GetProperty("dataset").GetString() == dataset);
+
+        using var otherUnit = await Client(HubRoles.UnitOperator, unit: "gaj").PostAsync("/api/policy/policies/poor-disability-living/requests", null, ct);
+        var first = await (await mzj.PostAsync("/api/policy/policies/poor-disability-living/requests", null, ct)).Content.ReadFromJsonAsync<JsonElement>(ct);
+        var again = await (await mzj.PostAsync("/api/policy/policies/poor-disability-living/requests", null, ct)).Content.ReadFromJsonAsync<JsonElement>(ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, otherUnit.StatusCode);
+        var disability = first.EnumerateArray().Single(n => n.GetProperty("dataset").GetString() == "mzj.disability");
+        Assert.Equal("pending", disability.GetProperty("requestStatus").GetString());
+        var requestId = disability.GetProperty("requestId").GetString();
+        Assert.Equal(requestId, again.EnumerateArray().Single(n => n.GetProperty("dataset").GetString() == "mzj.disability").GetProperty("requestId").GetString());
+        Assert.Contains("mzj.dibao is not in the catalog yet", first.EnumerateArray().Single(n => n.GetProperty("dataset").GetString() == "mzj.dibao").GetProperty("problem").GetString(), StringComparison.Ordinal);
+        var request = await mzj.GetFromJsonAsync<JsonElement>($"/api/hub/requests/{requestId}", ct);
+        Assert.Equal("mzj-policy", request.GetProperty("consumer").GetString());
+        Assert.Equal("policy-direct-reach", request.GetProperty("purpose").GetString());
+        Assert.False((await NeedAsync("mzj.disability")).GetProperty("granted").GetBoolean());
+
+        using var approved = await mzj.PostAsJsonAsync($"/api/hub/requests/{requestId}/decision", new { approve = true, days = 365, reason = "政策直达" }, ct);
+
+        Assert.True(approved.IsSuccessStatusCode, await approved.Content.ReadAsStringAsync(ct));
+        Assert.True((await NeedAsync("mzj.disability")).GetProperty("granted").GetBoolean());
+        Assert.False((await NeedAsync("mzj.dibao")).GetProperty("granted").GetBoolean());
+    }
+
+    [Fact]
     public async Task RefreshIndicators_AfterRuns_CoverageBudgetBurnAndTimeToPayFollowThePayouts()
     {
         var ct = TestContext.Current.CancellationToken;
