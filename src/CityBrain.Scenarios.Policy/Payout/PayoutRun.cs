@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Threading.Channels;
 using CityBrain.Kernel.Storage;
 using CityBrain.Scenarios.Policy.Matching;
 using CityBrain.Scenarios.Policy.Rules;
@@ -20,6 +21,9 @@ public sealed record PolicyRunSummary(string Policy, string Period, int Eligible
 internal sealed partial class PayoutRun(IOperationalStore store, IPaymentProvider bank, TimeProvider time, ILogger logger)
 {
     private const int Batch = 1000;
+
+    /// <summary>At most this many settlements are recorded in one transaction.</summary>
+    private const int SettleBatch = 500;
 
     /// <summary>Bank calls under way at once.</summary>
     public int Parallelism { get; init; } = 8;
@@ -52,22 +56,45 @@ internal sealed partial class PayoutRun(IOperationalStore store, IPaymentProvide
         var paid = 0;
         var failed = 0;
         long paidCents = 0;
-        await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (payout, ct) =>
+        // One writer records the bank's settlements in batches: a transaction per payout would make the store's commit,
+        // not the bank, the limit. A settlement not yet recorded when the process dies is recorded by the next run, which
+        // sends the same key and gets the same settlement back.
+        var settled = Channel.CreateUnbounded<(PendingPayout Payout, Settlement Settlement)>(new UnboundedChannelOptions { SingleReader = true });
+        var recorder = Task.Run(async () =>
         {
-            var settlement = await bank.PayAsync(new PaymentOrder(payout.Id, payout.Payee, payout.AmountCents / 100m), ct);
-            if (settlement is null)
+            var batch = new List<(PendingPayout Payout, Settlement Settlement)>(SettleBatch);
+            while (await settled.Reader.WaitToReadAsync(cancellationToken))
             {
-                Interlocked.Increment(ref failed);
-                await using var c = await store.OpenConnectionAsync(ct);
-                await Db.ExecuteAsync(c, null, "UPDATE policy_payouts SET attempts = attempts + 1 WHERE payout_id = @id", ct, ("id", payout.Id));
-                return;
+                while (batch.Count < SettleBatch && settled.Reader.TryRead(out var item))
+                {
+                    batch.Add(item);
+                }
+                var (count, cents) = await SettleAsync(policy.Id, batch, cancellationToken);
+                paid += count;
+                paidCents += cents;
+                batch.Clear();
             }
-            if (await SettleAsync(policy.Id, payout, settlement, ct))
+        }, cancellationToken);
+        try
+        {
+            await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (payout, ct) =>
             {
-                Interlocked.Increment(ref paid);
-                Interlocked.Add(ref paidCents, payout.AmountCents);
-            }
-        });
+                var settlement = await bank.PayAsync(new PaymentOrder(payout.Id, payout.Payee, payout.AmountCents / 100m), ct);
+                if (settlement is null)
+                {
+                    Interlocked.Increment(ref failed);
+                    await using var c = await store.OpenConnectionAsync(ct);
+                    await Db.ExecuteAsync(c, null, "UPDATE policy_payouts SET attempts = attempts + 1 WHERE payout_id = @id", ct, ("id", payout.Id));
+                    return;
+                }
+                settled.Writer.TryWrite((payout, settlement));
+            });
+        }
+        finally
+        {
+            settled.Writer.Complete();
+        }
+        await recorder;
         if (failed > 0)
         {
             LogUnpaid(logger, policy.Id, period, failed);
@@ -182,25 +209,35 @@ internal sealed partial class PayoutRun(IOperationalStore store, IPaymentProvide
         return result;
     }
 
-    /// <summary>Marks the payout paid and posts budget → beneficiary, in one transaction; false if another run got there first.</summary>
-    private async Task<bool> SettleAsync(string policy, PendingPayout payout, Settlement settlement, CancellationToken cancellationToken)
+    /// <summary>
+    /// Marks each payout paid and posts budget → beneficiary, all in one transaction; a payout another run got to first
+    /// is left as it is. Answers how many were paid here, and their sum.
+    /// </summary>
+    private async Task<(int Paid, long Cents)> SettleAsync(string policy, List<(PendingPayout Payout, Settlement Settlement)> batch, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var paid = 0;
+        long cents = 0;
         await using var connection = await store.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var updated = await Db.ExecuteAsync(connection, transaction, """
-            UPDATE policy_payouts SET status = 'paid', bank_reference = @reference, paid_at = @at, attempts = attempts + 1 WHERE payout_id = @id AND status = 'reserved'
-            """, cancellationToken, ("reference", settlement.Reference), ("at", now), ("id", payout.Id));
-        if (updated == 1)
+        foreach (var (payout, settlement) in batch)
         {
-            await Db.ExecuteAsync(connection, transaction, """
-                INSERT INTO policy_ledger (journal, account, amount_cents, posted_at) VALUES (@journal, @budget, @credit, @at), (@journal, @beneficiary, @amount, @at)
-                ON CONFLICT (journal, account) DO NOTHING
-                """, cancellationToken, ("journal", "pay:" + payout.Id), ("budget", "budget:" + policy), ("credit", -payout.AmountCents),
-                ("beneficiary", "beneficiary:" + payout.Subject), ("amount", payout.AmountCents), ("at", now));
+            var updated = await Db.ExecuteAsync(connection, transaction, """
+                UPDATE policy_payouts SET status = 'paid', bank_reference = @reference, paid_at = @at, attempts = attempts + 1 WHERE payout_id = @id AND status = 'reserved'
+                """, cancellationToken, ("reference", settlement.Reference), ("at", now), ("id", payout.Id));
+            if (updated == 1)
+            {
+                await Db.ExecuteAsync(connection, transaction, """
+                    INSERT INTO policy_ledger (journal, account, amount_cents, posted_at) VALUES (@journal, @budget, @credit, @at), (@journal, @beneficiary, @amount, @at)
+                    ON CONFLICT (journal, account) DO NOTHING
+                    """, cancellationToken, ("journal", "pay:" + payout.Id), ("budget", "budget:" + policy), ("credit", -payout.AmountCents),
+                    ("beneficiary", "beneficiary:" + payout.Subject), ("amount", payout.AmountCents), ("at", now));
+                paid++;
+                cents += payout.AmountCents;
+            }
         }
         await transaction.CommitAsync(cancellationToken);
-        return updated == 1;
+        return (paid, cents);
     }
 
     [LoggerMessage(EventId = 6101, Level = LogLevel.Warning, Message = "Policy {Policy} period {Period}: {Count} payouts left unpaid after the bank's retries; they are paid on the next run")]
