@@ -6,6 +6,7 @@ using CityBrain.Hub;
 using CityBrain.Hub.Security;
 using CityBrain.Kernel.Errors;
 using CityBrain.Kernel.Storage;
+using CityBrain.Scenarios.Policy;
 using CityBrain.Scenarios.Traffic.Web;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -70,6 +71,8 @@ public static class CityBrainHost
         builder.Services.AddData(settings.DataDirectory);
         builder.Services.AddQuality();
         builder.Services.AddCockpit();
+        builder.Services.AddPolicy(Demo.DemoCity.CityDirectory(settings.DataDirectory));
+        builder.Services.AddSingleton<CityBrain.Cockpit.Indicators.ILiveMetricSource, PolicyMetrics>();
         builder.Services.AddTraffic();
         configure?.Invoke(builder);
 
@@ -87,6 +90,7 @@ public static class CityBrainHost
         app.MapData();
         app.MapQuality();
         app.MapCockpit();
+        app.MapPolicy();
         app.MapTraffic();
         return app;
     }

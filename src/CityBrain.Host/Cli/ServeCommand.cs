@@ -80,6 +80,8 @@ internal static class ServeCommand
             AnsiConsole.MarkupLine($"lake: {summary.Datasets.Count} datasets ingested in {clock.Elapsed.TotalSeconds:N0} s");
             var quality = await DataBootstrap.RunQualityAsync(app.Services, stopping);
             AnsiConsole.MarkupLine($"quality: {quality.Datasets.Count} datasets scored (catalog), {quality.Tasks.Count} problems sent to their units as rectification tasks");
+            var grants = await Scenarios.Policy.Grants.PolicyGrants.RequestDemoGrantsAsync(app.Services, hub, stopping);
+            AnsiConsole.MarkupLine($"policy: the shipped policies' sharing requests filed, {grants} approved by the datasets' owning units");
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
