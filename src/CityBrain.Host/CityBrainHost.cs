@@ -6,6 +6,7 @@ using CityBrain.Hub;
 using CityBrain.Hub.Security;
 using CityBrain.Kernel.Errors;
 using CityBrain.Kernel.Storage;
+using CityBrain.Sensing;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Scalar.AspNetCore;
@@ -70,6 +71,7 @@ public static class CityBrainHost
         builder.Configuration["Data:Quality:LakePath"] ??= Path.Combine(Path.GetFullPath(settings.DataDirectory), "lake", "lake.duckdb");
         builder.Services.AddQuality();
         builder.Services.AddCockpit();
+        builder.Services.AddSensing();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -86,6 +88,7 @@ public static class CityBrainHost
         app.MapData();
         app.MapQuality();
         app.MapCockpit();
+        app.MapSensing();
         return app;
     }
 

@@ -11,8 +11,13 @@ namespace CityBrain.Host.Cli;
 
 internal static class ServeCommand
 {
-    public static async Task<int> RunAsync(HostSettings settings, DemoCitySettings demo, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(HostSettings settings, DemoCitySettings demo, CancellationToken cancellationToken, bool ngsiOpen = false)
     {
+        if (ngsiOpen && !OnlyLoopback(settings.Urls))
+        {
+            await Console.Error.WriteLineAsync($"citybrain serve: --ngsi-open leaves the NGSI-LD API without tokens, so it listens on loopback only; got --urls {settings.Urls}");
+            return 2;
+        }
         if (demo.Enabled && demo.Residents is <= 0 or > CityGenerationOptions.MaxResidents)
         {
             await Console.Error.WriteLineAsync($"citybrain serve: --residents must be between 1 and {CityGenerationOptions.MaxResidents:N0}; got {demo.Residents:N0}");
@@ -20,6 +25,10 @@ internal static class ServeCommand
         }
         await using var app = CityBrainHost.Create(settings, builder =>
         {
+            if (ngsiOpen)
+            {
+                builder.Configuration["Sensing:Open"] = "true";
+            }
             if (demo.Enabled)
             {
                 builder.Services.AddSingleton(demo);
@@ -91,4 +100,8 @@ internal static class ServeCommand
             AnsiConsole.MarkupLine($"[red]lake: ingestion stopped[/] ({e.GetType().Name}): {Markup.Escape(message)}");
         }
     }
+
+    private static bool OnlyLoopback(string urls) => urls.Split(';', StringSplitOptions.RemoveEmptyEntries).All(url =>
+        Uri.TryCreate(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri) &&
+        (uri.IsLoopback || uri.Host == "localhost"));
 }

@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Text.Json.Nodes;
+using CityBrain.Kernel.Storage;
+using Dapper;
+
+namespace CityBrain.Sensing.Entities;
+
+/// <summary>A change to apply: the new document of an entity, or its removal.</summary>
+internal sealed record EntityChange(string Id, JsonObject? Document);
+
+/// <summary>What a write changed, for subscriptions and history: the record before and after (null when absent).</summary>
+internal sealed record EntityChanged(string Tenant, EntityRecord? Before, EntityRecord? After);
+
+/// <summary>Reacts to committed entity changes (notifications, temporal history). Called after the commit, in order.</summary>
+internal interface IEntityChangeListener
+{
+    void OnChanged(IReadOnlyList<EntityChanged> changes);
+}
+
+/// <summary>
+/// The broker's entities: every tenant held in memory for queries, written through to the operational store. A write
+/// is acknowledged only after its transaction commits, so it survives a killed process; writes are serialised so
+/// that the memory and the store see them in one order. The memory is loaded from the store on first use.
+/// </summary>
+internal sealed class EntityRepository(IOperationalStore store, TimeProvider time, IEnumerable<IEntityChangeListener> listeners)
+{
+    public const string DefaultTenant = "";
+
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, EntityRecord>> _tenants = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly IEntityChangeListener[] _listeners = [.. listeners];
+    private volatile bool _loaded;
+
+    public async ValueTask<bool> TenantExistsAsync(string tenant, CancellationToken cancellationToken)
+    {
+        await EnsureLoadedAsync(cancellationToken);
+        return tenant == DefaultTenant || _tenants.ContainsKey(tenant);
+    }
+
+    /// <summary>The tenant's entities (empty when the tenant has none).</summary>
+    public async ValueTask<ICollection<EntityRecord>> AllAsync(string tenant, CancellationToken cancellationToken)
+    {
+        await EnsureLoadedAsync(cancellationToken);
+        return _tenants.TryGetValue(tenant, out var entities) ? entities.Values : [];
+    }
+
+    public async ValueTask<EntityRecord?> GetAsync(string tenant, string id, CancellationToken cancellationToken)
+    {
+        await EnsureLoadedAsync(cancellationToken);
+        return _tenants.TryGetValue(tenant, out var entities) && entities.TryGetValue(id, out var entity) ? entity : null;
+    }
+
+    public IReadOnlyCollection<string> Tenants => [.. _tenants.Keys];
+
+    /// <summary>
+    /// Plans a write from the current state and applies it. <paramref name="plan"/> sees the state that the write will
+    /// change (no other write runs meanwhile) and throws to refuse the whole request before anything is written.
+    /// </summary>
+    public async Task<T> WriteAsync<T>(string tenant, Func<Func<string, EntityRecord?>, (IReadOnlyList<EntityChange> Changes, T Result)> plan, CancellationToken cancellationToken)
+    {
+        await EnsureLoadedAsync(cancellationToken);
+        await _writeLock.WaitAsync(cancellationToken);
+        List<EntityChanged> changed;
+        T result;
+        try
+        {
+            var entities = _tenants.TryGetValue(tenant, out var existing) ? existing : null;
+            var (changes, planned) = plan(id => entities is not null && entities.TryGetValue(id, out var e) ? e : null);
+            result = planned;
+            if (changes.Count == 0)
+            {
+                return result;
+            }
+            var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            await using (var connection = await store.OpenConnectionAsync(cancellationToken))
+            await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
+            {
+                if (entities is null)
+                {
+                    await connection.ExecuteAsync(new CommandDefinition(
+                        "INSERT INTO sensing_tenants (tenant, created_at) VALUES (@tenant, @now) ON CONFLICT (tenant) DO NOTHING",
+                        new { tenant, now }, transaction, cancellationToken: cancellationToken));
+                }
+                await PersistAsync(connection, transaction, tenant, changes, now, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            }
+            entities ??= _tenants.GetOrAdd(tenant, _ => new ConcurrentDictionary<string, EntityRecord>(StringComparer.Ordinal));
+            changed = new List<EntityChanged>(changes.Count);
+            foreach (var change in changes)
+            {
+                entities.TryGetValue(change.Id, out var before);
+                if (change.Document is null)
+                {
+                    entities.TryRemove(change.Id, out _);
+                    changed.Add(new EntityChanged(tenant, before, null));
+                }
+                else
+                {
+                    var after = new EntityRecord(change.Document);
+                    entities[change.Id] = after;
+                    changed.Add(new EntityChanged(tenant, before, after));
+                }
+            }
+            // Inside the lock: listeners see changes in commit order.
+            foreach (var listener in _listeners)
+            {
+                listener.OnChanged(changed);
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+        return result;
+    }
+
+    private static async Task PersistAsync(DbConnection connection, DbTransaction transaction, string tenant, IReadOnlyList<EntityChange> changes, long now, CancellationToken cancellationToken)
+    {
+        var upserts = changes.Where(c => c.Document is not null)
+            .Select(c => new { tenant, id = c.Id, doc = c.Document!.ToJsonString(), now }).ToList();
+        if (upserts.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO sensing_entities (tenant, id, doc, modified_at) VALUES (@tenant, @id, @doc, @now) " +
+                "ON CONFLICT (tenant, id) DO UPDATE SET doc = excluded.doc, modified_at = excluded.modified_at",
+                upserts, transaction, cancellationToken: cancellationToken));
+        }
+        var deletes = changes.Where(c => c.Document is null).Select(c => new { tenant, id = c.Id }).ToList();
+        if (deletes.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM sensing_entities WHERE tenant = @tenant AND id = @id", deletes, transaction, cancellationToken: cancellationToken));
+        }
+    }
+
+    private async ValueTask EnsureLoadedAsync(CancellationToken cancellationToken)
+    {
+        if (_loaded)
+        {
+            return;
+        }
+        await _writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_loaded)
+            {
+                return;
+            }
+            await using var connection = await store.OpenConnectionAsync(cancellationToken);
+            foreach (var tenant in await connection.QueryAsync<string>(new CommandDefinition("SELECT tenant FROM sensing_tenants", cancellationToken: cancellationToken)))
+            {
+                _tenants.TryAdd(tenant, new ConcurrentDictionary<string, EntityRecord>(StringComparer.Ordinal));
+            }
+            var rows = await connection.QueryAsync<(string Tenant, string Id, string Doc)>(new CommandDefinition(
+                "SELECT tenant, id, doc FROM sensing_entities", cancellationToken: cancellationToken));
+            foreach (var (tenant, id, doc) in rows)
+            {
+                var entities = _tenants.GetOrAdd(tenant, _ => new ConcurrentDictionary<string, EntityRecord>(StringComparer.Ordinal));
+                entities[id] = new EntityRecord(JsonNode.Parse(doc)!.AsObject());
+            }
+            _loaded = true;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+}

@@ -1,0 +1,56 @@
+using CityBrain.Sensing.Api;
+using CityBrain.Sensing.Entities;
+using CityBrain.Sensing.Ld;
+using CityBrain.Kernel.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace CityBrain.Sensing;
+
+/// <summary>The sensing module's one registration point: the NGSI-LD context broker under /ngsi-ld/v1.</summary>
+public static class SensingModule
+{
+    public const string Prefix = "/ngsi-ld/v1";
+
+    /// <summary>Registers the broker. The host registers the <see cref="IOperationalStore"/> and a <see cref="TimeProvider"/>.</summary>
+    public static IServiceCollection AddSensing(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<SensingOptions>().BindConfiguration(SensingOptions.Section);
+        services.AddHttpClient(ContextResolver.HttpClientName);
+        services.AddSingleton<ContextResolver>();
+        services.AddSingleton<IMigrationSet, EntityMigrations>();
+        services.AddSingleton<EntityRepository>();
+        services.AddSingleton<EntityService>();
+        return services;
+    }
+
+    /// <summary>Maps the NGSI-LD API; bearer tokens required unless <see cref="SensingOptions.Open"/>.</summary>
+    public static RouteGroupBuilder MapSensing(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup(Prefix).WithTags("NGSI-LD").AddEndpointFilter(TranslateErrors);
+        if (!routes.ServiceProvider.GetRequiredService<IOptions<SensingOptions>>().Value.Open)
+        {
+            group.RequireAuthorization();
+        }
+        EntitiesApi.Map(group);
+        return group;
+    }
+
+    /// <summary>NGSI-LD failures answer with the spec's error type; anything else goes to the host's one exception handler.</summary>
+    private static async ValueTask<object?> TranslateErrors(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        try
+        {
+            return await next(context);
+        }
+        catch (NgsiLdException e)
+        {
+            return NgsiLdHttp.Problem(e, context.HttpContext);
+        }
+    }
+}
