@@ -1,6 +1,7 @@
 using CityBrain.Sensing.Api;
 using CityBrain.Sensing.Entities;
 using CityBrain.Sensing.Ld;
+using CityBrain.Sensing.Subscriptions;
 using CityBrain.Kernel.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -26,6 +27,14 @@ public static class SensingModule
         services.AddSingleton<IMigrationSet, EntityMigrations>();
         services.AddSingleton<EntityRepository>();
         services.AddSingleton<EntityService>();
+
+        services.AddSingleton<IMigrationSet, SubscriptionMigrations>();
+        services.AddSingleton<SubscriptionStore>();
+        services.AddHttpClient(HttpNotificationChannel.HttpClientName);
+        services.AddSingleton<INotificationChannel, HttpNotificationChannel>();
+        services.AddSingleton<Notifier>();
+        services.AddSingleton<IEntityChangeListener>(sp => sp.GetRequiredService<Notifier>());
+        services.AddHostedService(sp => sp.GetRequiredService<Notifier>());
         return services;
     }
 
@@ -38,6 +47,7 @@ public static class SensingModule
             group.RequireAuthorization();
         }
         EntitiesApi.Map(group);
+        SubscriptionsApi.Map(group);
         return group;
     }
 

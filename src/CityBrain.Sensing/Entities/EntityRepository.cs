@@ -12,10 +12,14 @@ internal sealed record EntityChange(string Id, JsonObject? Document);
 /// <summary>What a write changed, for subscriptions and history: the record before and after (null when absent).</summary>
 internal sealed record EntityChanged(string Tenant, EntityRecord? Before, EntityRecord? After);
 
-/// <summary>Reacts to committed entity changes (notifications, temporal history). Called after the commit, in order.</summary>
+/// <summary>Reacts to entity changes (notifications, temporal history), in write order.</summary>
 internal interface IEntityChangeListener
 {
-    void OnChanged(IReadOnlyList<EntityChanged> changes);
+    /// <summary>Inside the write's transaction: what must be as durable as the write itself (notification outbox, history).</summary>
+    Task OnWritingAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<EntityChanged> changes, CancellationToken cancellationToken);
+
+    /// <summary>After the commit (wakes the notification sender, say).</summary>
+    void OnCommitted(IReadOnlyList<EntityChanged> changes);
 }
 
 /// <summary>
@@ -73,6 +77,13 @@ internal sealed class EntityRepository(IOperationalStore store, TimeProvider tim
                 return result;
             }
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            changed = new List<EntityChanged>(changes.Count);
+            foreach (var change in changes)
+            {
+                EntityRecord? before = null;
+                entities?.TryGetValue(change.Id, out before);
+                changed.Add(new EntityChanged(tenant, before, change.Document is null ? null : new EntityRecord(change.Document)));
+            }
             await using (var connection = await store.OpenConnectionAsync(cancellationToken))
             await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
             {
@@ -83,29 +94,30 @@ internal sealed class EntityRepository(IOperationalStore store, TimeProvider tim
                         new { tenant, now }, transaction, cancellationToken: cancellationToken));
                 }
                 await PersistAsync(connection, transaction, tenant, changes, now, cancellationToken);
+                foreach (var listener in _listeners)
+                {
+                    await listener.OnWritingAsync(connection, transaction, changed, cancellationToken);
+                }
                 await transaction.CommitAsync(cancellationToken);
             }
             entities ??= _tenants.GetOrAdd(tenant, _ => new ConcurrentDictionary<string, EntityRecord>(StringComparer.Ordinal));
-            changed = new List<EntityChanged>(changes.Count);
-            foreach (var change in changes)
+            foreach (var change in changed)
             {
-                entities.TryGetValue(change.Id, out var before);
-                if (change.Document is null)
+                if (change.After is null)
                 {
-                    entities.TryRemove(change.Id, out _);
-                    changed.Add(new EntityChanged(tenant, before, null));
+                    if (change.Before is not null)
+                    {
+                        entities.TryRemove(change.Before.Id, out _);
+                    }
                 }
                 else
                 {
-                    var after = new EntityRecord(change.Document);
-                    entities[change.Id] = after;
-                    changed.Add(new EntityChanged(tenant, before, after));
+                    entities[change.After.Id] = change.After;
                 }
             }
-            // Inside the lock: listeners see changes in commit order.
             foreach (var listener in _listeners)
             {
-                listener.OnChanged(changed);
+                listener.OnCommitted(changed);
             }
         }
         finally
