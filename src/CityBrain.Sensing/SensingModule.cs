@@ -2,6 +2,7 @@ using CityBrain.Sensing.Api;
 using CityBrain.Sensing.Entities;
 using CityBrain.Sensing.Ld;
 using CityBrain.Sensing.Subscriptions;
+using CityBrain.Sensing.Temporal;
 using CityBrain.Kernel.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -35,6 +36,9 @@ public static class SensingModule
         services.AddSingleton<Notifier>();
         services.AddSingleton<IEntityChangeListener>(sp => sp.GetRequiredService<Notifier>());
         services.AddHostedService(sp => sp.GetRequiredService<Notifier>());
+
+        services.AddSingleton<IMigrationSet, HistoryMigrations>();
+        services.AddSingleton<IEntityChangeListener, HistoryRecorder>();
         return services;
     }
 
@@ -48,6 +52,7 @@ public static class SensingModule
         }
         EntitiesApi.Map(group);
         SubscriptionsApi.Map(group);
+        TemporalApi.Map(group);
         return group;
     }
 
