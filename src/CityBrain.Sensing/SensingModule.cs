@@ -1,5 +1,6 @@
 using CityBrain.Sensing.Api;
 using CityBrain.Sensing.Entities;
+using CityBrain.Sensing.Ingest;
 using CityBrain.Sensing.Ld;
 using CityBrain.Sensing.Subscriptions;
 using CityBrain.Sensing.Temporal;
@@ -39,17 +40,31 @@ public static class SensingModule
 
         services.AddSingleton<IMigrationSet, HistoryMigrations>();
         services.AddSingleton<IEntityChangeListener, HistoryRecorder>();
+
+        services.AddSingleton<INotificationChannel, MqttNotificationChannel>();
+        services.AddSingleton<IMigrationSet, IngestMigrations>();
+        services.AddSingleton<DeviceRegistry>();
+        services.AddHostedService<EmbeddedMqttBroker>();
+        services.AddSingleton<MqttIngest>();
+        services.AddHostedService(sp => sp.GetRequiredService<MqttIngest>());
         return services;
     }
 
-    /// <summary>Maps the NGSI-LD API; bearer tokens required unless <see cref="SensingOptions.Open"/>.</summary>
+    /// <summary>
+    /// Maps the NGSI-LD API and the device registry (/api/sensing); bearer tokens required unless
+    /// <see cref="SensingOptions.Open"/>. Answers the NGSI-LD group.
+    /// </summary>
     public static RouteGroupBuilder MapSensing(this IEndpointRouteBuilder routes)
     {
+        var open = routes.ServiceProvider.GetRequiredService<IOptions<SensingOptions>>().Value.Open;
         var group = routes.MapGroup(Prefix).WithTags("NGSI-LD").AddEndpointFilter(TranslateErrors);
-        if (!routes.ServiceProvider.GetRequiredService<IOptions<SensingOptions>>().Value.Open)
+        var devices = routes.MapGroup("/api/sensing").WithTags("Sensing").AddEndpointFilter(TranslateErrors);
+        if (!open)
         {
             group.RequireAuthorization();
+            devices.RequireAuthorization();
         }
+        DevicesApi.Map(devices);
         EntitiesApi.Map(group);
         SubscriptionsApi.Map(group);
         TemporalApi.Map(group);

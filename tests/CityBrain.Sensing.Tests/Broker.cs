@@ -7,6 +7,7 @@ using CityBrain.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -30,13 +31,17 @@ public sealed class Broker : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<Broker> StartAsync(string kind, TestStore? existing = null)
+    public static async Task<Broker> StartAsync(string kind, TestStore? existing = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var store = existing ?? await TestStores.CreateAsync(kind);
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Configuration["Sensing:Open"] = "true";
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
         builder.Services.AddSingleton(store.Store);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();

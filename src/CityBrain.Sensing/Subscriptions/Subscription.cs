@@ -52,6 +52,9 @@ internal sealed class Subscription
     public required TimeSpan Throttling { get; init; }
     public required TimeSpan? TimeInterval { get; init; }
 
+    /// <summary>MQTT quality of service of an mqtt:// endpoint (notifierInfo MQTT-QoS), 0 by default.</summary>
+    public int MqttQos { get; init; }
+
     public bool IsMqtt => Endpoint.Scheme is "mqtt" or "mqtts";
 
     /// <summary>Active, not expired: it notifies.</summary>
@@ -202,6 +205,19 @@ internal sealed class Subscription
         {
             throw NgsiLdException.BadData("'notification.endpoint.accept' must be application/json or application/ld+json.");
         }
+        var qos = 0;
+        if (endpoint.TryGetProperty("notifierInfo", out var notifierInfo) && notifierInfo.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var info in notifierInfo.EnumerateArray())
+            {
+                if (info.TryGetProperty("key", out var key) && key.GetString() == "MQTT-QoS")
+                {
+                    qos = info.TryGetProperty("value", out var value) && int.TryParse(value.ToString(), out var level) && level is >= 0 and <= 2
+                        ? level
+                        : throw NgsiLdException.BadData("notifierInfo MQTT-QoS must be 0, 1 or 2.");
+                }
+            }
+        }
         var format = notification.TryGetProperty("format", out var formatElement) ? formatElement.GetString() switch
         {
             "normalized" => EntityFormat.Normalized,
@@ -263,6 +279,7 @@ internal sealed class Subscription
             IsActive = isActive,
             Throttling = throttling ?? TimeSpan.Zero,
             TimeInterval = timeInterval,
+            MqttQos = qos,
         };
     }
 

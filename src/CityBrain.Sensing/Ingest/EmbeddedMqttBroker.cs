@@ -1,0 +1,45 @@
+using System.Net;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MQTTnet.Server;
+
+namespace CityBrain.Sensing.Ingest;
+
+/// <summary>
+/// A plain MQTT broker inside the node (MQTTnet), started only when <see cref="SensingOptions.EmbeddedMqttPort"/> is set,
+/// so that <c>serve</c> runs the demo city's sensors without a Mosquitto. It only routes: ingest is a client like any other.
+/// </summary>
+internal sealed partial class EmbeddedMqttBroker(IOptions<SensingOptions> options, ILogger<EmbeddedMqttBroker> logger) : IHostedService, IDisposable
+{
+    private MqttServer? _server;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (options.Value.EmbeddedMqttPort is not { } port)
+        {
+            return;
+        }
+        var serverOptions = new MqttServerOptionsBuilder()
+            .WithDefaultEndpoint()
+            .WithDefaultEndpointBoundIPAddress(options.Value.EmbeddedMqttLoopbackOnly ? IPAddress.Loopback : IPAddress.Any)
+            .WithDefaultEndpointPort(port)
+            .Build();
+        _server = new MqttServerFactory().CreateMqttServer(serverOptions);
+        await _server.StartAsync();
+        LogStarted(logger, port);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is not null)
+        {
+            await _server.StopAsync();
+        }
+    }
+
+    public void Dispose() => _server?.Dispose();
+
+    [LoggerMessage(EventId = 811, Level = LogLevel.Information, Message = "Embedded MQTT broker listening on port {Port}")]
+    private static partial void LogStarted(ILogger logger, int port);
+}
