@@ -7,6 +7,7 @@ using CityBrain.Hub.Security;
 using CityBrain.Kernel.Errors;
 using CityBrain.Kernel.Storage;
 using CityBrain.Sensing;
+using CityBrain.Scenarios.Traffic.Web;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Scalar.AspNetCore;
@@ -68,10 +69,10 @@ public static class CityBrainHost
         builder.Services.AddCockpitTasks();
         builder.Configuration["Cockpit:Tasks:AttachmentDirectory"] ??= Path.Combine(Path.GetFullPath(settings.DataDirectory), "attachments");
         builder.Services.AddData(settings.DataDirectory);
-        builder.Configuration["Data:Quality:LakePath"] ??= Path.Combine(Path.GetFullPath(settings.DataDirectory), "lake", "lake.duckdb");
         builder.Services.AddQuality();
         builder.Services.AddCockpit();
         builder.Services.AddSensing();
+        builder.Services.AddTraffic();
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -89,6 +90,7 @@ public static class CityBrainHost
         app.MapQuality();
         app.MapCockpit();
         app.MapSensing();
+        app.MapTraffic();
         return app;
     }
 

@@ -1,0 +1,137 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using CityBrain.Kernel.Errors;
+using CityBrain.Scenarios.Traffic.Network;
+using CityBrain.Scenarios.Traffic.WhatIf;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace CityBrain.Scenarios.Traffic.Web;
+
+/// <summary>The traffic scenario's one registration point: the host calls AddTraffic and MapTraffic.</summary>
+public static class TrafficModule
+{
+    /// <summary>Registers the datasets (Traffic:DatasetsPath, default ../shared/datasets/traffic), read once on first use.</summary>
+    public static IServiceCollection AddTraffic(this IServiceCollection services)
+    {
+        services.AddOptions<TrafficOptions>().BindConfiguration(TrafficOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<TrafficDatasets>();
+        return services;
+    }
+
+    /// <summary>Maps /api/traffic/...; returns the group so the host can add policies in one place.</summary>
+    public static RouteGroupBuilder MapTraffic(this IEndpointRouteBuilder routes)
+    {
+        var traffic = routes.MapGroup("/api/traffic").WithTags("Traffic").RequireAuthorization();
+        traffic.MapGet("/datasets", Datasets).WithSummary("The CityFlow datasets, with CityFlow's and the best published figures");
+        traffic.MapPost("/runs", Run).WithSummary("Simulate a dataset's hour under a signal controller");
+        traffic.MapPost("/what-if", WhatIf).WithSummary("错峰限行: the hour as it is and under a restriction, side by side");
+        return traffic;
+    }
+
+    private static Ok<IReadOnlyList<TrafficDataset>> Datasets() => TypedResults.Ok(TrafficReference.Datasets);
+
+    private static Ok<TrafficRunResult> Run(RunRequest request, TrafficDatasets datasets, CancellationToken cancellationToken)
+    {
+        var (network, demand) = datasets.Get(request.Dataset);
+        var controller = Controller(request.Controller);
+        var steps = Steps(request.Steps);
+        return TypedResults.Ok(TrafficRun.Run(network, demand, controller, steps, request.Seed ?? 0, 1, cancellationToken));
+    }
+
+    private static Ok<WhatIfResult> WhatIf(WhatIfRequest request, TrafficDatasets datasets, CancellationToken cancellationToken)
+    {
+        var (network, demand) = datasets.Get(request.Dataset);
+        var controller = Controller(request.Controller);
+        var steps = Steps(request.Steps);
+        var start = request.Start is null ? new TimeOnly(8, 0)
+            : TimeOnly.TryParseExact(request.Start, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed) ? parsed
+            : throw new ValidationFailedException("start", $"'{request.Start}' is not a time of day as HH:mm");
+        var day = request.Day ?? DayOfWeek.Monday;
+        var restriction = (request.TailRule ?? "hangzhou") switch
+        {
+            "hangzhou" => Restriction.HangzhouTailNumbers(day, start),
+            "none" => new Restriction { Day = day, ClockStart = start },
+            var other => throw new ValidationFailedException("tailRule", $"'{other}' is not a rule: hangzhou or none"),
+        };
+        restriction = restriction with
+        {
+            Compliance = Share(request.Compliance ?? 1, "compliance"),
+            PeakShiftShare = Share(request.PeakShiftShare ?? 0, "peakShiftShare"),
+            ClosedRoads = request.ClosedRoads ?? [],
+        };
+        try
+        {
+            return TypedResults.Ok(RestrictionWhatIf.Compare(network, demand, restriction, controller, steps, request.Seed ?? 0, cancellationToken));
+        }
+        catch (TrafficDataException e)
+        {
+            throw new ValidationFailedException("closedRoads", e.Message);
+        }
+    }
+
+    private static string Controller(string? name) =>
+        name is null ? "best" : TrafficRun.Controllers.Contains(name) ? name
+            : throw new ValidationFailedException("controller", $"'{name}' is not a controller: {string.Join(", ", TrafficRun.Controllers)}");
+
+    private static int Steps(int? steps) =>
+        steps is null ? 3600 : steps is >= 1 and <= 4 * 3600 ? steps.Value : throw new ValidationFailedException("steps", $"{steps} is not between 1 and 14400");
+
+    private static double Share(double value, string field) =>
+        value is >= 0 and <= 1 ? value : throw new ValidationFailedException(field, $"{value} is not a share between 0 and 1");
+}
+
+/// <summary>A run of one dataset: controller plan | fixed | sotl | maxpressure | best (default), steps 3600 by default.</summary>
+public sealed record RunRequest(string Dataset, string? Controller, int? Steps, int? Seed);
+
+/// <summary>
+/// A restriction what-if: the tail-number rule (hangzhou, the default, or none) on a weekday from a clock time (HH:mm),
+/// the share of banned drivers who comply, a share of trips moved out of the peak, closed road ids.
+/// </summary>
+public sealed record WhatIfRequest(
+    string Dataset, string? Controller, DayOfWeek? Day, string? Start, string? TailRule, double? Compliance, double? PeakShiftShare,
+    string[]? ClosedRoads, int? Steps, int? Seed);
+
+/// <summary>Where the CityFlow datasets are.</summary>
+public sealed class TrafficOptions
+{
+    public const string Section = "Traffic";
+
+    /// <summary>The folder holding hangzhou_4x4/, jinan_3x4/ and REFERENCE.md; default ../shared/datasets/traffic.</summary>
+    [Required]
+    public string DatasetsPath { get; set; } = "../shared/datasets/traffic";
+}
+
+/// <summary>The datasets read once each, on first use: a roadnet and its flow take a fraction of a second to read.</summary>
+internal sealed class TrafficDatasets(IOptions<TrafficOptions> options)
+{
+    private readonly Dictionary<string, Lazy<(RoadNetwork, Demand)>> _loaded = TrafficReference.Datasets.ToDictionary(
+        d => d.Name,
+        d => new Lazy<(RoadNetwork, Demand)>(() =>
+        {
+            var folder = Path.Combine(Path.GetFullPath(options.Value.DatasetsPath), d.Folder);
+            var network = CityFlowReader.ReadRoadNetwork(Path.Combine(folder, d.Roadnet));
+            return (network, CityFlowReader.ReadDemand(Path.Combine(folder, d.Flow), network));
+        }),
+        StringComparer.Ordinal);
+
+    public (RoadNetwork Network, Demand Demand) Get(string? name)
+    {
+        if (name is null || !_loaded.TryGetValue(name, out var dataset))
+        {
+            throw new ValidationFailedException("dataset", $"'{name}' is not a dataset: {string.Join(", ", _loaded.Keys)}");
+        }
+        try
+        {
+            return dataset.Value;
+        }
+        catch (TrafficDataException e)
+        {
+            throw new NotFoundException($"dataset {name} cannot be read: {e.Message}");
+        }
+    }
+}
