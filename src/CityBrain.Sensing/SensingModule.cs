@@ -2,6 +2,7 @@ using CityBrain.Sensing.Api;
 using CityBrain.Sensing.Entities;
 using CityBrain.Sensing.Ingest;
 using CityBrain.Sensing.Ld;
+using CityBrain.Sensing.Metrics;
 using CityBrain.Sensing.Subscriptions;
 using CityBrain.Sensing.Temporal;
 using CityBrain.Kernel.Storage;
@@ -40,6 +41,8 @@ public static class SensingModule
 
         services.AddSingleton<IMigrationSet, HistoryMigrations>();
         services.AddSingleton<IEntityChangeListener, HistoryRecorder>();
+
+        services.AddSingleton<IEntityMetrics, EntityMetrics>();
 
         services.AddSingleton<INotificationChannel, MqttNotificationChannel>();
         services.AddSingleton<IMigrationSet, IngestMigrations>();
