@@ -72,6 +72,7 @@ public static class CityBrainHost
         builder.Services.AddQuality();
         builder.Services.AddCockpit();
         builder.Services.AddSensing();
+        builder.Services.AddSingleton<CityBrain.Cockpit.Indicators.ILiveMetricSource, SensingMetricSource>();
         builder.Services.AddTraffic();
         configure?.Invoke(builder);
 

@@ -47,6 +47,7 @@ public static class SensingModule
         services.AddSingleton<INotificationChannel, MqttNotificationChannel>();
         services.AddSingleton<IMigrationSet, IngestMigrations>();
         services.AddSingleton<DeviceRegistry>();
+        services.AddSingleton<IDeviceRegistry>(sp => sp.GetRequiredService<DeviceRegistry>());
         services.AddHostedService<EmbeddedMqttBroker>();
         services.AddSingleton<MqttIngest>();
         services.AddHostedService(sp => sp.GetRequiredService<MqttIngest>());

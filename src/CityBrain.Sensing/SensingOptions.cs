@@ -30,5 +30,5 @@ public sealed class SensingOptions
     public string MqttClientId { get; set; } = "citybrain-ingest";
 
     /// <summary>The broker ingest uses: <see cref="MqttBroker"/>, else the embedded one, else none.</summary>
-    internal Uri? IngestBroker => MqttBroker ?? (EmbeddedMqttPort is { } port ? new Uri($"mqtt://127.0.0.1:{port}") : null);
+    public Uri? IngestBroker => MqttBroker ?? (EmbeddedMqttPort is { } port ? new Uri($"mqtt://127.0.0.1:{port}") : null);
 }

@@ -35,6 +35,12 @@ internal static class ServeCommand
                 builder.Services.AddSingleton<CityClock>();
                 builder.Services.AddHostedService(sp => sp.GetRequiredService<CityClock>());
                 builder.Services.AddSingleton<ILiveMetricSource, CityPulseMetrics>();
+                // The demo's sensors publish over MQTT: to the configured broker, else to one embedded on 1883.
+                if (builder.Configuration["Sensing:MqttBroker"] is null)
+                {
+                    builder.Configuration["Sensing:EmbeddedMqttPort"] ??= "1883";
+                }
+                builder.Services.AddHostedService<DemoSensors>();
             }
         });
         if (demo.Enabled)

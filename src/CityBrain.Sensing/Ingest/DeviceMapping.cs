@@ -19,7 +19,7 @@ internal sealed record DeviceMapping(string Tenant, string DeviceId, string Enti
 
     private static readonly HashSet<string> Kinds = new(StringComparer.Ordinal) { "number", "string", "boolean", "point", "object" };
 
-    public string Topic => $"{TopicPrefix}{DeviceId}/attrs";
+    public string Topic => IDeviceRegistry.TopicOf(DeviceId);
 
     /// <summary>The device id of an ingest topic (citybrain/devices/{id}/attrs), or null.</summary>
     public static string? DeviceOf(string topic) =>

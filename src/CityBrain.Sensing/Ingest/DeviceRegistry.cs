@@ -10,9 +10,22 @@ namespace CityBrain.Sensing.Ingest;
 /// <summary>A payload refused by ingest, kept so that the device's owner sees why (clause: a device's own errors reported, not dropped).</summary>
 internal sealed record DeadLetter(string Id, string? DeviceId, string Topic, long ReceivedAt, string Payload, string Reason);
 
-/// <summary>The device registry (in memory, written through to the store) and the dead letters of ingest.</summary>
-internal sealed class DeviceRegistry(IOperationalStore store, TimeProvider time)
+/// <summary>Registers devices for MQTT ingest from inside the platform (the demo city's sensors, a simulator).</summary>
+public interface IDeviceRegistry
 {
+    /// <summary>Adds or replaces a device of the default tenant; <paramref name="mapping"/> is the body of PUT /api/sensing/devices/{id}.</summary>
+    Task RegisterAsync(string deviceId, JsonElement mapping, CancellationToken cancellationToken);
+
+    /// <summary>The topic a device publishes its readings on (a JSON object of its mapped fields).</summary>
+    static string TopicOf(string deviceId) => $"{DeviceMapping.TopicPrefix}{deviceId}/attrs";
+}
+
+/// <summary>The device registry (in memory, written through to the store) and the dead letters of ingest.</summary>
+internal sealed class DeviceRegistry(IOperationalStore store, TimeProvider time) : IDeviceRegistry
+{
+    public Task RegisterAsync(string deviceId, JsonElement mapping, CancellationToken cancellationToken) =>
+        SaveAsync(DeviceMapping.Parse(Entities.EntityRepository.DefaultTenant, deviceId, mapping), cancellationToken);
+
     private const int MaxStoredPayload = 4096;
     private readonly ConcurrentDictionary<string, DeviceMapping> _devices = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _loadLock = new(1, 1);

@@ -26,8 +26,16 @@ internal sealed partial class EmbeddedMqttBroker(IOptions<SensingOptions> option
             .WithDefaultEndpointPort(port)
             .Build();
         _server = new MqttServerFactory().CreateMqttServer(serverOptions);
-        await _server.StartAsync();
-        LogStarted(logger, port);
+        try
+        {
+            await _server.StartAsync();
+            LogStarted(logger, port);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            // The node still serves everything else; ingest keeps trying the port, so a broker already there is used.
+            LogPortTaken(logger, port, e.Message);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
@@ -42,4 +50,7 @@ internal sealed partial class EmbeddedMqttBroker(IOptions<SensingOptions> option
 
     [LoggerMessage(EventId = 811, Level = LogLevel.Information, Message = "Embedded MQTT broker listening on port {Port}")]
     private static partial void LogStarted(ILogger logger, int port);
+
+    [LoggerMessage(EventId = 815, Level = LogLevel.Error, Message = "Embedded MQTT broker cannot listen on port {Port} ({Reason}): set Sensing__MqttBroker to the broker there, or another Sensing__EmbeddedMqttPort")]
+    private static partial void LogPortTaken(ILogger logger, int port, string reason);
 }
