@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 using CityBrain.Benchmarks;
 using CityBrain.Benchmarks.Addresses;
 
-// Load runs (see docs/benchmarks.md): `dotnet run -c Release --project bench/CityBrain.Benchmarks -- gateway|audit|registry|address-load-run|cockpit-load [options]`.
+// Load runs (see docs/benchmarks.md): `dotnet run -c Release --project bench/CityBrain.Benchmarks -- gateway|audit|registry|address-load-run|cockpit-load|sensing [options]`.
 // Anything else goes to BenchmarkDotNet: `-- --list flat` lists the micro-benchmarks.
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -18,6 +18,7 @@ try
         "audit" => await AuditLoadRun.RunAsync(new LoadRunArgs(args[1..], "records", "appenders", "verify-records", "data"), stop.Token),
         "registry" => await RegistryLoadRun.RunAsync(new LoadRunArgs(args[1..], "interfaces", "units", "systems"), stop.Token),
         "address-load-run" => AddressLoadRun.Run(args[1..]),
+        "sensing" => await CityBrain.Benchmarks.Sensing.SensingLoadRun.RunAsync(new LoadRunArgs(args[1..], "entities", "messages", "queries"), stop.Token),
         "cockpit-load" => await CityBrain.Benchmarks.Cockpit.CockpitLoadRun.RunAsync(args[1..]),
         _ => Micro(args),
     };

@@ -24,6 +24,8 @@ internal sealed partial class EmbeddedMqttBroker(IOptions<SensingOptions> option
             .WithDefaultEndpoint()
             .WithDefaultEndpointBoundIPAddress(options.Value.EmbeddedMqttLoopbackOnly ? IPAddress.Loopback : IPAddress.Any)
             .WithDefaultEndpointPort(port)
+            // MQTTnet drops a subscriber's oldest pending messages past 250 by default: ingest must get every reading.
+            .WithMaxPendingMessagesPerClient(1_000_000)
             .Build();
         _server = new MqttServerFactory().CreateMqttServer(serverOptions);
         try
