@@ -108,6 +108,7 @@ internal static class SensingLoadRun
         foreach (var (name, path) in kinds)
         {
             var latencies = new List<double>(count);
+            var processor = Process.GetCurrentProcess().TotalProcessorTime;
             for (var i = 0; i < count; i++)
             {
                 var watch = Stopwatch.StartNew();
@@ -120,8 +121,10 @@ internal static class SensingLoadRun
                 }
             }
             latencies.Sort();
+            // Processor time per request (client and server share the process) is what a loaded machine disturbs least.
+            var cpu = (Process.GetCurrentProcess().TotalProcessorTime - processor).TotalMilliseconds / count;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"query at {entities:N0} entities, {name}: p50 {Percentile(latencies, 0.50):F2} ms, p99 {Percentile(latencies, 0.99):F2} ms ({count} sequential requests)"));
+                $"query at {entities:N0} entities, {name}: p50 {Percentile(latencies, 0.50):F2} ms, p99 {Percentile(latencies, 0.99):F2} ms, {cpu:F2} ms of processor time per request ({count} sequential requests)"));
         }
     }
 
@@ -207,7 +210,9 @@ internal static class SensingLoadRun
     private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
     private static void Report(string what, int count, TimeSpan elapsed) =>
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{what}: {count:N0} in {elapsed.TotalSeconds:F2} s = {count / elapsed.TotalSeconds:N0}/s"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{what}: {count:N0} in {elapsed.TotalSeconds:F2} s = {count / elapsed.TotalSeconds:N0}/s (load average {LoadAverage()})"));
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "?";
 
     private static int FreePort()
     {

@@ -42,11 +42,14 @@ internal sealed class EntityRepository(IOperationalStore store, TimeProvider tim
         return tenant == DefaultTenant || _tenants.ContainsKey(tenant);
     }
 
-    /// <summary>The tenant's entities (empty when the tenant has none).</summary>
-    public async ValueTask<ICollection<EntityRecord>> AllAsync(string tenant, CancellationToken cancellationToken)
+    /// <summary>
+    /// The tenant's entities (empty when the tenant has none), enumerated in place: ConcurrentDictionary.Values would copy
+    /// every entity into a new list on each query, a large-object allocation per request at 100,000 entities.
+    /// </summary>
+    public async ValueTask<IEnumerable<EntityRecord>> AllAsync(string tenant, CancellationToken cancellationToken)
     {
         await EnsureLoadedAsync(cancellationToken);
-        return _tenants.TryGetValue(tenant, out var entities) ? entities.Values : [];
+        return _tenants.TryGetValue(tenant, out var entities) ? entities.Select(e => e.Value) : [];
     }
 
     public async ValueTask<EntityRecord?> GetAsync(string tenant, string id, CancellationToken cancellationToken)
