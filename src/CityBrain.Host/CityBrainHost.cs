@@ -8,6 +8,7 @@ using CityBrain.Kernel.Errors;
 using CityBrain.Kernel.Storage;
 using CityBrain.Scenarios.Policy;
 using CityBrain.Scenarios.Traffic.Web;
+using CityBrain.Sensing;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Scalar.AspNetCore;
@@ -73,6 +74,8 @@ public static class CityBrainHost
         builder.Services.AddCockpit();
         builder.Services.AddPolicy(Demo.DemoCity.CityDirectory(settings.DataDirectory));
         builder.Services.AddSingleton<CityBrain.Cockpit.Indicators.ILiveMetricSource, PolicyMetrics>();
+        builder.Services.AddSensing();
+        builder.Services.AddSingleton<CityBrain.Cockpit.Indicators.ILiveMetricSource, SensingMetricSource>();
         builder.Services.AddTraffic();
         configure?.Invoke(builder);
 
@@ -91,6 +94,7 @@ public static class CityBrainHost
         app.MapQuality();
         app.MapCockpit();
         app.MapPolicy();
+        app.MapSensing();
         app.MapTraffic();
         return app;
     }
