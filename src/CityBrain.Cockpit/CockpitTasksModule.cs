@@ -1,6 +1,8 @@
 using CityBrain.Cockpit.Evaluation;
 using CityBrain.Cockpit.Supervision;
 using CityBrain.Cockpit.Tasks;
+using CityBrain.Kernel.Messaging;
+using CityBrain.Kernel.Messaging.Contracts;
 using CityBrain.Kernel.Storage;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,6 +27,7 @@ public static class CockpitTasksModule
         services.AddSingleton<TaskService>();
         services.AddSingleton<ITaskDispatcher>(sp => sp.GetRequiredService<TaskService>());
         services.AddHostedService<TaskEscalationService>();
+        services.AddEventHandler<QualityProblemFound, QualityProblemSubscriber>();
 
         services.AddSupervision();
         services.AddEvaluation();

@@ -19,19 +19,20 @@ internal static class DataApi
     public static RouteGroupBuilder MapDataApi(this IEndpointRouteBuilder routes)
     {
         var data = routes.MapGroup("/api/data").WithTags("Data").RequireAuthorization();
-        data.MapGet("/catalog", Catalog).WithSummary("Searchable catalog: fields, classification, owner, update frequency, freshness, versions");
+        data.MapGet("/catalog", Catalog).WithSummary("Searchable catalog: fields, classification, owner, update frequency, freshness, quality score; filter by score, sort by code, quality or freshness");
         data.MapGet("/catalog/{code}", CatalogDetailOf).WithSummary("One dataset with its lineage and a masked sample");
         data.MapGet("/dcat", Dcat).WithSummary("The catalog in DCAT (JSON-LD)").AllowAnonymous();
         data.MapGet("/open/{code}", OpenDownload).WithSummary("Download an open dataset as CSV, without login").AllowAnonymous();
         data.MapPost("/uploads/{code}", Upload).WithSummary("Upload a CSV (UTF-8 or GBK), JSON or Parquet file as a new version").DisableAntiforgery();
         data.MapPost("/query", RunQuery).WithSummary("Governed query: fields released per grant, masked per level, audited");
         data.MapGet("/profiles/person/{residentId}", PersonProfile).WithSummary("一人一档: a person's records from every granted dataset, with sources");
+        data.MapGet("/profiles/me", OwnProfile).WithSummary("一人一档 for the person it is about: a signed-in resident's own records from every department, in clear, with sources");
         data.MapGet("/profiles/enterprise/{uscc}", EnterpriseProfile).WithSummary("一企一档: an enterprise's records from every granted dataset, with sources");
         return data;
     }
 
-    private static async Task<Ok<List<CatalogEntry>>> Catalog(string? q, DataCatalog catalog, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await catalog.SearchAsync(q, cancellationToken));
+    private static async Task<Ok<List<CatalogEntry>>> Catalog(string? q, double? minScore, double? maxScore, string? sort, DataCatalog catalog, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await catalog.SearchAsync(new CatalogSearch(q, minScore, maxScore, sort), cancellationToken));
 
     private static async Task<Ok<CatalogDetail>> CatalogDetailOf(string code, DataCatalog catalog, CancellationToken cancellationToken) =>
         TypedResults.Ok(await catalog.DetailAsync(code, cancellationToken));
@@ -86,6 +87,9 @@ internal static class DataApi
 
     private static async Task<Ok<Profile>> PersonProfile(string residentId, HttpRequest request, ClaimsPrincipal user, GovernedQuery queries, CancellationToken cancellationToken) =>
         TypedResults.Ok(await queries.ProfileAsync("person", residentId, Caller.From(user), Purpose(request), cancellationToken));
+
+    private static async Task<Ok<Profile>> OwnProfile(ClaimsPrincipal user, GovernedQuery queries, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await queries.OwnProfileAsync(Caller.From(user), cancellationToken));
 
     private static async Task<Ok<Profile>> EnterpriseProfile(string uscc, HttpRequest request, ClaimsPrincipal user, GovernedQuery queries, CancellationToken cancellationToken) =>
         TypedResults.Ok(await queries.ProfileAsync("enterprise", uscc, Caller.From(user), Purpose(request), cancellationToken));

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using CityBrain.Data.Ingestion;
+using CityBrain.Data.Quality;
 using CityBrain.Hub.Registry;
 using CityBrain.Hub.Security;
 using CityBrain.Hub.Sharing;
@@ -42,6 +43,13 @@ public static class DataBootstrap
         }
         return new IngestionSummary(results);
     }
+
+    /// <summary>
+    /// One quality run over every dataset in the lake, as the data bureau would start it: the catalog then shows each
+    /// dataset's score, and each problem found goes to its owning unit as a rectification task.
+    /// </summary>
+    public static Task<QualityRun> RunQualityAsync(IServiceProvider services, CancellationToken cancellationToken) =>
+        services.GetRequiredService<QualityService>().RunAsync(null, null, cancellationToken);
 
     /// <summary>Registers the lake's system (once) and returns a client that calls the gateway as that system.</summary>
     internal static async Task<HubSourceAccess> ConnectAsync(IServiceProvider services, Uri hubAddress, CancellationToken cancellationToken)

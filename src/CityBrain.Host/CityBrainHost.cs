@@ -68,7 +68,6 @@ public static class CityBrainHost
         builder.Services.AddCockpitTasks();
         builder.Configuration["Cockpit:Tasks:AttachmentDirectory"] ??= Path.Combine(Path.GetFullPath(settings.DataDirectory), "attachments");
         builder.Services.AddData(settings.DataDirectory);
-        builder.Configuration["Data:Quality:LakePath"] ??= Path.Combine(Path.GetFullPath(settings.DataDirectory), "lake", "lake.duckdb");
         builder.Services.AddQuality();
         builder.Services.AddCockpit();
         builder.Services.AddTraffic();

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using CityBrain.Data.Classification;
 using CityBrain.Data.Lake;
-using CityBrain.Hub.Gateway;
+using CityBrain.Data.Quality;
 using CityBrain.Hub.Registry;
 using CityBrain.Kernel.Errors;
 
@@ -21,10 +22,20 @@ internal sealed record CatalogEntry(
     long? RowCount,
     DateTimeOffset? UpdatedAt,
     double? FreshnessHours,
-    double? QualityScore);
+    double? QualityScore,
+    double? UnitQualityScore,
+    DateTimeOffset? QualityScoredAt,
+    string? QualityRunId);
 
-/// <summary>A field with its classification level.</summary>
-internal sealed record CatalogField(string Name, string Level, string? Description);
+/// <summary>A field with the level it leaves the hub at: the owner's confirmed classification (<paramref name="Confirmed"/>), else the registry's.</summary>
+internal sealed record CatalogField(string Name, string Level, string? Description, bool Confirmed);
+
+/// <summary>How the catalog is searched: text, a quality score range (0-100), and an order.</summary>
+internal sealed record CatalogSearch(string? Q = null, double? MinScore = null, double? MaxScore = null, string? Sort = null)
+{
+    /// <summary><c>code</c> (default), <c>quality</c> (worst first), <c>-quality</c> (best first), <c>freshness</c> (most recently loaded first).</summary>
+    public static readonly string[] Sorts = ["code", "quality", "-quality", "freshness"];
+}
 
 /// <summary>Where a version came from.</summary>
 internal sealed record CatalogVersion(long Version, long RowCount, long AddedRows, string Mode, string? SourceSystem, string? SourceInterface, string? GrantId, string? FileName, DateTimeOffset LoadedAt);
@@ -43,14 +54,44 @@ internal sealed class DataCatalog(Lake.Lake lake, IRegistryReader registry, Time
 {
     public const int SampleRows = 3;
 
-    public async Task<List<CatalogEntry>> SearchAsync(string? q, CancellationToken cancellationToken)
+    public async Task<List<CatalogEntry>> SearchAsync(CatalogSearch search, CancellationToken cancellationToken)
     {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (search.MinScore is < 0 or > 100)
+        {
+            errors["minScore"] = ["a quality score is between 0 and 100"];
+        }
+        if (search.MaxScore is < 0 or > 100)
+        {
+            errors["maxScore"] = ["a quality score is between 0 and 100"];
+        }
+        if (search.Sort is { } sort && !CatalogSearch.Sorts.Contains(sort))
+        {
+            errors["sort"] = [$"'{sort}' is not an order: {string.Join(", ", CatalogSearch.Sorts)}"];
+        }
+        if (errors.Count > 0)
+        {
+            throw new ValidationFailedException(errors);
+        }
         var datasets = await registry.ListDatasetsAsync(cancellationToken);
         await using var connection = await lake.OpenReadConnectionAsync(cancellationToken);
         var versions = Versions.Latest(connection).ToDictionary(v => v.Dataset, StringComparer.Ordinal);
-        return [.. datasets
-            .Where(d => string.IsNullOrWhiteSpace(q) || Matches(d, q))
-            .Select(d => Entry(d, versions.GetValueOrDefault(d.Code)))];
+        var scores = await QualityStore.LatestScoresAsync(connection, cancellationToken);
+        var disclosures = await Disclosure.LoadAllAsync(connection, datasets, cancellationToken);
+        var entries = datasets
+            .Where(d => string.IsNullOrWhiteSpace(search.Q) || Matches(d, search.Q))
+            .Select(d => Entry(d, disclosures[d.Code], versions.GetValueOrDefault(d.Code), scores.GetValueOrDefault(Lake.Lake.ViewName(d.Code))))
+            // A score range leaves out datasets not scored yet: nothing is known of their quality.
+            .Where(e => search.MinScore is null || e.QualityScore >= search.MinScore)
+            .Where(e => search.MaxScore is null || e.QualityScore <= search.MaxScore);
+        return search.Sort switch
+        {
+            // Unscored datasets last either way.
+            "quality" => [.. entries.OrderBy(e => e.QualityScore is null).ThenBy(e => e.QualityScore).ThenBy(e => e.Code, StringComparer.Ordinal)],
+            "-quality" => [.. entries.OrderBy(e => e.QualityScore is null).ThenByDescending(e => e.QualityScore).ThenBy(e => e.Code, StringComparer.Ordinal)],
+            "freshness" => [.. entries.OrderBy(e => e.UpdatedAt is null).ThenByDescending(e => e.UpdatedAt).ThenBy(e => e.Code, StringComparer.Ordinal)],
+            _ => [.. entries.OrderBy(e => e.Code, StringComparer.Ordinal)],
+        };
     }
 
     public async Task<CatalogDetail> DetailAsync(string code, CancellationToken cancellationToken)
@@ -58,10 +99,10 @@ internal sealed class DataCatalog(Lake.Lake lake, IRegistryReader registry, Time
         var dataset = await registry.FindDatasetAsync(code, cancellationToken) ?? throw new NotFoundException($"dataset '{code}' is not in the catalog");
         await using var connection = await lake.OpenReadConnectionAsync(cancellationToken);
         var history = Versions.History(connection, code);
+        var disclosure = await Disclosure.LoadAsync(connection, dataset, cancellationToken);
         var sample = new List<Dictionary<string, string?>>();
         if (history.Count > 0)
         {
-            var levels = dataset.Fields.ToDictionary(f => f.Name, StringComparer.Ordinal);
             await using var command = connection.CreateCommand();
             command.CommandText = $"SELECT * FROM {Lake.Lake.ViewName(code)} LIMIT {SampleRows}";
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -71,9 +112,7 @@ internal sealed class DataCatalog(Lake.Lake lake, IRegistryReader registry, Time
                 for (var i = 0; i < reader.FieldCount; i++)
                 {
                     var name = reader.GetName(i);
-                    var value = reader.IsDBNull(i) ? null : reader.GetString(i);
-                    var field = levels.GetValueOrDefault(name);
-                    row[name] = value is null || field?.Level == FieldLevel.Public ? value : Masking.Mask(value, field?.Mask);
+                    row[name] = disclosure.ForSample(name, reader.IsDBNull(i) ? null : reader.GetString(i));
                 }
                 sample.Add(row);
             }
@@ -91,14 +130,15 @@ internal sealed class DataCatalog(Lake.Lake lake, IRegistryReader registry, Time
                 drift.Add(new DriftReport(new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(0), DateTimeKind.Utc)), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
             }
         }
-        return new CatalogDetail(Entry(dataset, history.LastOrDefault()),
+        var scores = await QualityStore.LatestScoresAsync(connection, cancellationToken);
+        return new CatalogDetail(Entry(dataset, disclosure, history.LastOrDefault(), scores.GetValueOrDefault(Lake.Lake.ViewName(code))),
             [.. history.Select(v => new CatalogVersion(v.Version, v.RowCount, v.AddedRows, v.Mode, v.SourceSystem, v.SourceInterface, v.GrantId, v.FileName, v.LoadedAt))], drift, sample);
     }
 
     /// <summary>The catalog as a DCAT-AP catalog in JSON-LD: open datasets carry a download URL.</summary>
     public async Task<JsonObject> DcatAsync(string baseUrl, CancellationToken cancellationToken)
     {
-        var entries = await SearchAsync(null, cancellationToken);
+        var entries = await SearchAsync(new CatalogSearch(), cancellationToken);
         var datasets = new JsonArray();
         foreach (var e in entries)
         {
@@ -113,7 +153,17 @@ internal sealed class DataCatalog(Lake.Lake lake, IRegistryReader registry, Time
                 ["dct:accessRights"] = e.Open ? "public" : "restricted",
                 ["cb:classification"] = e.Classification,
                 ["dcat:keyword"] = new JsonArray([.. e.Fields.Select(f => (JsonNode)f.Name)]),
+                ["cb:fields"] = new JsonArray([.. e.Fields.Select(f => (JsonNode)new JsonObject { ["cb:name"] = f.Name, ["cb:level"] = f.Level })]),
             };
+            if (e.QualityScore is { } score)
+            {
+                dataset["dqv:hasQualityMeasurement"] = new JsonObject
+                {
+                    ["@type"] = "dqv:QualityMeasurement",
+                    ["dqv:value"] = score,
+                    ["prov:generatedAtTime"] = e.QualityScoredAt!.Value.ToString("O", CultureInfo.InvariantCulture),
+                };
+            }
             if (e.UpdatedAt is { } modified)
             {
                 dataset["dct:modified"] = modified.ToString("O", CultureInfo.InvariantCulture);
@@ -131,14 +181,18 @@ internal sealed class DataCatalog(Lake.Lake lake, IRegistryReader registry, Time
         }
         return new JsonObject
         {
-            ["@context"] = new JsonObject { ["dcat"] = "http://www.w3.org/ns/dcat#", ["dct"] = "http://purl.org/dc/terms/", ["cb"] = "https://citybrain.example/ns#" },
+            ["@context"] = new JsonObject { ["dcat"] = "http://www.w3.org/ns/dcat#", ["dct"] = "http://purl.org/dc/terms/", ["cb"] = "https://citybrain.example/ns#",
+                ["dqv"] = "http://www.w3.org/ns/dqv#", ["prov"] = "http://www.w3.org/ns/prov#" },
             ["@type"] = "dcat:Catalog",
             ["dct:title"] = "CityBrain data catalog",
             ["dcat:dataset"] = datasets,
         };
     }
 
-    /// <summary>An open dataset's current version as CSV; anything else is refused, as if absent to an anonymous caller.</summary>
+    /// <summary>
+    /// An open dataset's current version as CSV, personal fields masked as their confirmed level says (open data is
+    /// for anyone: no grant releases them in clear); anything else is refused, as if absent to an anonymous caller.
+    /// </summary>
     public async Task<byte[]> OpenCsvAsync(string code, CancellationToken cancellationToken)
     {
         var dataset = await registry.FindDatasetAsync(code, cancellationToken);
@@ -151,30 +205,30 @@ internal sealed class DataCatalog(Lake.Lake lake, IRegistryReader registry, Time
         {
             throw new NotFoundException($"{code} has not been loaded into the lake yet");
         }
+        var disclosure = await Disclosure.LoadAsync(connection, dataset, cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = $"SELECT * FROM {Lake.Lake.ViewName(code)}";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var names = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToList();
         var csv = new StringBuilder();
-        csv.AppendJoin(',', Enumerable.Range(0, reader.FieldCount).Select(i => Csv(reader.GetName(i)))).Append('\n');
+        csv.AppendJoin(',', names.Select(Csv)).Append('\n');
         while (await reader.ReadAsync(cancellationToken))
         {
-            csv.AppendJoin(',', Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "" : Csv(reader.GetString(i)))).Append('\n');
+            csv.AppendJoin(',', names.Select((name, i) => reader.IsDBNull(i) ? "" : Csv(disclosure.PersonalMasked(name, reader.GetString(i))!))).Append('\n');
         }
         return Encoding.UTF8.GetBytes(csv.ToString());
     }
 
-    private CatalogEntry Entry(Dataset d, DatasetVersion? v) => new(
-        d.Code, d.Name, d.Unit, d.UpdateFrequency, Classification(d), d.Open,
-        [.. d.Fields.Select(f => new CatalogField(f.Name, LevelName(f.Level), f.Description))],
+    private CatalogEntry Entry(Dataset d, Disclosure disclosure, DatasetVersion? v, DatasetQuality? quality) => new(
+        d.Code, d.Name, d.Unit, d.UpdateFrequency, LevelName(disclosure.Highest), d.Open,
+        [.. d.Fields.Select(f => new CatalogField(f.Name, LevelName(disclosure[f.Name]!.Level), f.Description, disclosure[f.Name]!.ConfirmedAt is not null))],
         v?.Version, v?.RowCount, v?.LoadedAt, v is null ? null : Math.Round((time.GetUtcNow() - v.LoadedAt).TotalHours, 2),
-        null); // The quality score comes from the quality module (docs/data.md); none until it reports.
+        quality?.Score, quality?.UnitScore, quality?.ScoredAt, quality?.RunId);
 
     private static bool Matches(Dataset d, string q) =>
         d.Code.Contains(q, StringComparison.OrdinalIgnoreCase) || d.Name.Contains(q, StringComparison.OrdinalIgnoreCase)
         || (d.Description?.Contains(q, StringComparison.OrdinalIgnoreCase) ?? false)
         || d.Fields.Any(f => f.Name.Contains(q, StringComparison.OrdinalIgnoreCase) || (f.Description?.Contains(q, StringComparison.OrdinalIgnoreCase) ?? false));
-
-    private static string Classification(Dataset d) => d.Fields.Count == 0 ? "public" : LevelName(d.Fields.Max(f => f.Level));
 
     private static string LevelName(FieldLevel level) => level switch
     {

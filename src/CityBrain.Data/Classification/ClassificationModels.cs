@@ -37,7 +37,7 @@ public enum PersonalCategory
 
 /// <summary>
 /// The classification of one column: what it holds, the proposed levels and mask kind, why (evidence) and how sure
-/// (confidence 0-1), and whether its owner confirmed it (a confirmed classification is what masking applies).
+/// (confidence 0-1), and whether, by whom and when its owner confirmed it (a confirmed classification is what masking applies).
 /// </summary>
 public sealed record ColumnClassification(
     string Dataset,
@@ -49,14 +49,18 @@ public sealed record ColumnClassification(
     double Confidence,
     IReadOnlyList<string> Evidence,
     bool Confirmed = false,
-    string? ConfirmedBy = null)
+    string? ConfirmedBy = null,
+    DateTimeOffset? ConfirmedAt = null)
 {
-    /// <summary>The hub's field level for this column, which decides masking in query results and exports.</summary>
-    public FieldLevel FieldLevel => PersonalLevel switch
+    /// <summary>
+    /// The hub's field level for this column, given the level the registry declares: personal levels as confirmed; a
+    /// column confirmed not personal keeps a declared level below personal, else becomes internal.
+    /// </summary>
+    public FieldLevel FieldLevelOver(FieldLevel declared) => PersonalLevel switch
     {
         PersonalLevel.SensitivePersonal => FieldLevel.SensitivePersonal,
         PersonalLevel.Personal => FieldLevel.Personal,
-        _ => FieldLevel.Internal,
+        _ => declared < FieldLevel.Personal ? declared : FieldLevel.Internal,
     };
 }
 

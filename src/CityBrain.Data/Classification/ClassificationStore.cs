@@ -16,17 +16,16 @@ internal static class ClassificationStore
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static Task EnsureSchemaAsync(DuckDBConnection connection, CancellationToken cancellationToken) =>
-        QualityEngine.ExecuteAsync(connection, """
-            CREATE TABLE IF NOT EXISTS classification_columns(
-              dataset VARCHAR NOT NULL, "column" VARCHAR NOT NULL, confirmed BOOLEAN NOT NULL, classification_json VARCHAR NOT NULL,
-              PRIMARY KEY (dataset, "column"))
-            """, cancellationToken);
+    /// <summary>The table; the lake creates it when it opens (datasets as the lake names their views: gaj_rk).</summary>
+    public const string Schema = """
+        CREATE TABLE IF NOT EXISTS classification_columns(
+          dataset VARCHAR NOT NULL, "column" VARCHAR NOT NULL, confirmed BOOLEAN NOT NULL, classification_json VARCHAR NOT NULL,
+          PRIMARY KEY (dataset, "column"));
+        """;
 
     /// <summary>Samples and classifies a dataset's view; confirmed columns keep their confirmation. Answers every column.</summary>
     public static async Task<IReadOnlyList<ColumnClassification>> ProposeAsync(DuckDBConnection connection, string dataset, string view, CancellationToken cancellationToken)
     {
-        await EnsureSchemaAsync(connection, cancellationToken);
         var proposals = await ColumnClassifier.ClassifyAsync(connection, dataset, view, cancellationToken);
         foreach (var proposal in proposals)
         {
@@ -40,7 +39,6 @@ internal static class ClassificationStore
 
     public static async Task<IReadOnlyList<ColumnClassification>> ListAsync(DuckDBConnection connection, string dataset, CancellationToken cancellationToken)
     {
-        await EnsureSchemaAsync(connection, cancellationToken);
         var list = new List<ColumnClassification>();
         await foreach (var row in QualityEngine.QueryAsync(connection,
             $"SELECT classification_json FROM classification_columns WHERE dataset = {QualitySql.Literal(dataset)} ORDER BY \"column\"", cancellationToken))
@@ -50,9 +48,12 @@ internal static class ClassificationStore
         return list;
     }
 
-    /// <summary>The owner's confirmation: the proposal with the owner's levels, marked confirmed. An unknown column is a 404.</summary>
+    /// <summary>
+    /// The owner's confirmation: the proposal with the owner's levels, marked confirmed and timed (a raise above the
+    /// registry's level withholds clear release under grants decided before it: <see cref="Disclosure"/>). An unknown column is a 404.
+    /// </summary>
     public static async Task<ColumnClassification> ConfirmAsync(
-        DuckDBConnection connection, string dataset, string column, ClassificationConfirmation confirmation, string confirmedBy, CancellationToken cancellationToken)
+        DuckDBConnection connection, string dataset, string column, ClassificationConfirmation confirmation, string confirmedBy, DateTimeOffset confirmedAt, CancellationToken cancellationToken)
     {
         if (confirmation.Mask is { } mask && !MaskKinds.Contains(mask))
         {
@@ -67,6 +68,7 @@ internal static class ClassificationStore
             Mask = confirmation.Mask ?? current.Mask,
             Confirmed = true,
             ConfirmedBy = confirmedBy,
+            ConfirmedAt = confirmedAt,
         };
         await QualityEngine.ExecuteAsync(connection, $"""
             UPDATE classification_columns SET confirmed = true, classification_json = {QualitySql.Literal(JsonSerializer.Serialize(confirmed, Json))}

@@ -24,6 +24,9 @@ internal sealed class Lake : IDisposable
         using var connection = new DuckDBConnection(_connectionString);
         connection.Open();
         Execute(connection, LakeSchema.Sql);
+        // Quality and classification keep their tables beside the datasets they judge (docs/data-quality.md).
+        Execute(connection, Quality.QualityStore.Schema);
+        Execute(connection, Classification.ClassificationStore.Schema);
     }
 
     public string FilePath { get; }

@@ -1,5 +1,6 @@
 using CityBrain.Data.Classification;
 using CityBrain.Hub.Security;
+using CityBrain.Kernel.Messaging;
 using CityBrain.Kernel.Errors;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -14,13 +15,13 @@ public static class QualityModule
 {
     public const int MaxPageSize = 1000;
 
-    /// <summary>Quality and classification services; options from <see cref="QualityOptions.Section"/>, rule files checked at start.</summary>
+    /// <summary>Quality and classification services over the lake (AddData registers it); options from <see cref="QualityOptions.Section"/>, rule files checked at start.</summary>
     public static IServiceCollection AddQuality(this IServiceCollection services)
     {
         services.AddOptions<QualityOptions>().BindConfiguration(QualityOptions.Section)
-            .Validate(o => !string.IsNullOrWhiteSpace(o.LakePath), "Data:Quality:LakePath names the lake's DuckDB file")
             .Validate(o => o.RuleFiles.All(File.Exists), "every file in Data:Quality:RuleFiles exists")
             .ValidateOnStart();
+        services.AddEventBus(); // each problem found is published as QualityProblemFound
         services.AddSingleton<QualityService>();
         return services;
     }
@@ -139,6 +140,6 @@ public static class QualityModule
         string dataset, string column, ClassificationConfirmation confirmation, HttpContext context, QualityService service, CancellationToken cancellationToken)
     {
         var owner = Owner(context, service, dataset);
-        return TypedResults.Ok(await service.ConfirmAsync(dataset, column, confirmation, owner.Name, cancellationToken));
+        return TypedResults.Ok(await service.ConfirmAsync(dataset, column, confirmation, owner, cancellationToken));
     }
 }

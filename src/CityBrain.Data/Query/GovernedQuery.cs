@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
+using CityBrain.Data.Classification;
 using CityBrain.Hub.Audit;
 using CityBrain.Hub.Gateway;
 using CityBrain.Hub.Registry;
@@ -41,6 +42,9 @@ internal sealed record Profile(string Kind, string Subject, IReadOnlyList<Profil
 internal sealed class GovernedQuery(Lake.Lake lake, ProfileIndex profiles, IRegistryReader registry, IGrantLookup grants, IAuditLog audit, TimeProvider time)
 {
     public const int MaxRows = 10_000;
+
+    /// <summary>The purpose recorded when residents read their own data.</summary>
+    public const string OwnDataPurpose = "own-data-access";
     private static readonly Dictionary<string, string> Operators = new(StringComparer.Ordinal)
     {
         ["eq"] = "=", ["ne"] = "<>", ["lt"] = "<", ["le"] = "<=", ["gt"] = ">", ["ge"] = ">=", ["like"] = "LIKE",
@@ -74,10 +78,13 @@ internal sealed class GovernedQuery(Lake.Lake lake, ProfileIndex profiles, IRegi
         {
             throw new ForbiddenException($"the grant {grant.Id} does not release {string.Join(", ", refused)} of {dataset.Code}");
         }
+        await using var connection = await lake.OpenReadConnectionAsync(cancellationToken);
+        // Masked: what the grant releases masked, and what the owner has since classified personal (read now, so a re-classification applies at once).
+        var disclosure = await Disclosure.LoadAsync(connection, dataset, cancellationToken);
         // A masked field may be shown masked or matched exactly; totals and groups over it would reveal it.
         var revealing = groupBy.Concat(aggregates.Where(a => NumericFunctions.Contains(a.Function)).Select(a => a.Field ?? ""))
             .Concat((query.Filters ?? []).Where(f => f.Op != "eq").Select(f => f.Field))
-            .Where(grant.MaskedFields.Contains).Distinct(StringComparer.Ordinal).ToList();
+            .Where(f => declared.ContainsKey(f) && !disclosure.IsClearUnder(grant, f)).Distinct(StringComparer.Ordinal).ToList();
         if (revealing.Count > 0)
         {
             throw new ForbiddenException($"{string.Join(", ", revealing)} of {dataset.Code} is released only masked: it can be shown or matched exactly, not grouped, ranged or summed");
@@ -131,9 +138,8 @@ internal sealed class GovernedQuery(Lake.Lake lake, ProfileIndex profiles, IRegi
             + (aggregates.Count > 0 && groupBy.Count > 0 ? " GROUP BY " + string.Join(", ", groupBy.Select(Lake.Lake.Quote)) : "")
             + $" LIMIT {limit}";
 
-        await using var connection = await lake.OpenReadConnectionAsync(cancellationToken);
         var version = Lake.Versions.Current(connection, dataset.Code) ?? throw new NotFoundException($"{dataset.Code} has not been loaded into the lake yet");
-        var masked = columns.Where(grant.MaskedFields.Contains).ToList();
+        var masked = (aggregates.Count > 0 ? groupBy : fields).Where(f => !disclosure.IsClearUnder(grant, f)).Distinct(StringComparer.Ordinal).ToList();
         var rows = new List<Dictionary<string, string?>>();
         await using (var command = connection.CreateCommand())
         {
@@ -151,7 +157,7 @@ internal sealed class GovernedQuery(Lake.Lake lake, ProfileIndex profiles, IRegi
                 for (var i = 0; i < columns.Count; i++)
                 {
                     var value = reader.IsDBNull(i) ? null : reader.GetValue(i).ToString();
-                    row[columns[i]] = value is not null && masked.Contains(columns[i]) ? Masking.Mask(value, declared[columns[i]].Mask) : value;
+                    row[columns[i]] = masked.Contains(columns[i]) ? disclosure.UnderGrant(grant, columns[i], value) : value;
                 }
                 rows.Add(row);
             }
@@ -184,7 +190,7 @@ internal sealed class GovernedQuery(Lake.Lake lake, ProfileIndex profiles, IRegi
         }
         var records = await profiles.LookupAsync(kind, subject, cancellationToken);
         var now = time.GetUtcNow();
-        var sections = new List<ProfileSection>();
+        var granted = new List<(Dataset Dataset, Grant Grant, IReadOnlyList<IndexedRecord> Records)>();
         var withheld = new List<string>();
         foreach (var group in records.GroupBy(r => r.Dataset, StringComparer.Ordinal))
         {
@@ -195,14 +201,20 @@ internal sealed class GovernedQuery(Lake.Lake lake, ProfileIndex profiles, IRegi
                 withheld.Add(group.Key);
                 continue;
             }
-            var masks = dataset.Fields.ToDictionary(f => f.Name, f => f.Mask, StringComparer.Ordinal);
-            var first = group.First();
-            sections.Add(new ProfileSection(group.Key, dataset.Unit, first.Version, first.LoadedAt, Math.Round((now - first.LoadedAt).TotalHours, 2),
+            granted.Add((dataset, grant, [.. group]));
+        }
+        var disclosures = await profiles.DisclosuresAsync([.. granted.Select(g => g.Dataset)], cancellationToken);
+        var sections = new List<ProfileSection>();
+        foreach (var (dataset, grant, group) in granted)
+        {
+            var disclosure = disclosures[dataset.Code];
+            var first = group[0];
+            sections.Add(new ProfileSection(dataset.Code, dataset.Unit, first.Version, first.LoadedAt, Math.Round((now - first.LoadedAt).TotalHours, 2),
                 [.. group.Select(r => (IReadOnlyList<ProfileField>)[.. r.Fields
                     .Where(f => grant.Fields.Contains(f.Key) || grant.MaskedFields.Contains(f.Key))
-                    .Select(f => grant.Fields.Contains(f.Key) || f.Value is null
+                    .Select(f => disclosure.IsClearUnder(grant, f.Key) || f.Value is null
                         ? new ProfileField(f.Key, f.Value, false)
-                        : new ProfileField(f.Key, Masking.Mask(f.Value, masks.GetValueOrDefault(f.Key)), true))])]));
+                        : new ProfileField(f.Key, disclosure.UnderGrant(grant, f.Key, f.Value), true))])]));
         }
         await audit.AppendAsync(new AuditEntry("data.profile", caller.AuditName, "profile:" + kind, purpose, [subject], new Dictionary<string, string?>
         {
@@ -210,6 +222,33 @@ internal sealed class GovernedQuery(Lake.Lake lake, ProfileIndex profiles, IRegi
             ["withheld"] = string.Join(",", withheld),
         }), cancellationToken);
         return new Profile(kind, kind == "person" ? Masking.ResidentId(subject) : subject, sections, withheld);
+    }
+
+    /// <summary>
+    /// 一人一档 for the person it is about: a signed-in resident's own records from every dataset, in clear (the right to
+    /// access one's personal information, PIPL art. 45), each with its source and freshness; audited like any profile.
+    /// </summary>
+    public async Task<Profile> OwnProfileAsync(Caller caller, CancellationToken cancellationToken)
+    {
+        if (caller.Role != HubRoles.Citizen || caller.ResidentId is not { } subject || !Kernel.Identifiers.ResidentId.IsValid(subject))
+        {
+            throw new ForbiddenException("one's own profile is for a signed-in resident; systems ask for profiles under their grants");
+        }
+        var now = time.GetUtcNow();
+        var sections = new List<ProfileSection>();
+        foreach (var group in (await profiles.LookupAsync("person", subject, cancellationToken)).GroupBy(r => r.Dataset, StringComparer.Ordinal))
+        {
+            var dataset = await registry.FindDatasetAsync(group.Key, cancellationToken);
+            var first = group.First();
+            sections.Add(new ProfileSection(group.Key, dataset?.Unit ?? group.Key.Split('.')[0], first.Version, first.LoadedAt, Math.Round((now - first.LoadedAt).TotalHours, 2),
+                [.. group.Select(r => (IReadOnlyList<ProfileField>)[.. r.Fields.Select(f => new ProfileField(f.Key, f.Value, false))])]));
+        }
+        await audit.AppendAsync(new AuditEntry("data.profile", caller.AuditName, "profile:person", OwnDataPurpose, [subject], new Dictionary<string, string?>
+        {
+            ["datasets"] = string.Join(",", sections.Select(s => s.Dataset)),
+            ["withheld"] = "",
+        }), cancellationToken);
+        return new Profile("person", subject, sections, []);
     }
 
     private async Task<Grant> GrantAsync(Caller caller, string dataset, string? purpose, CancellationToken cancellationToken)
@@ -254,10 +293,8 @@ internal sealed class ProfileIndex(Lake.Lake lake) : IDisposable
     private readonly ConcurrentBag<DuckDBConnection> _idle = [];
 
     /// <summary>The records about one subject, with the version each came from.</summary>
-    public async Task<IReadOnlyList<IndexedRecord>> LookupAsync(string kind, string subject, CancellationToken cancellationToken)
-    {
-        var connection = _idle.TryTake(out var idle) ? idle : await lake.OpenReadConnectionAsync(cancellationToken);
-        try
+    public Task<IReadOnlyList<IndexedRecord>> LookupAsync(string kind, string subject, CancellationToken cancellationToken) =>
+        WithConnectionAsync(async connection =>
         {
             // Only the subject in the WHERE: DuckDB then answers from the ART index (a join or a second filter makes it scan).
             await using var command = connection.CreateCommand();
@@ -274,7 +311,19 @@ internal sealed class ProfileIndex(Lake.Lake lake) : IDisposable
                 }
             }
             records.Sort((x, y) => string.CompareOrdinal(x.Dataset, y.Dataset));
-            return records;
+            return (IReadOnlyList<IndexedRecord>)records;
+        }, cancellationToken);
+
+    /// <summary>How the profile's datasets leave the hub now (owner-confirmed levels), read on the same pooled connections.</summary>
+    public Task<IReadOnlyDictionary<string, Disclosure>> DisclosuresAsync(IReadOnlyList<Dataset> datasets, CancellationToken cancellationToken) =>
+        WithConnectionAsync(connection => Disclosure.LoadAllAsync(connection, datasets, cancellationToken), cancellationToken);
+
+    private async Task<T> WithConnectionAsync<T>(Func<DuckDBConnection, Task<T>> read, CancellationToken cancellationToken)
+    {
+        var connection = _idle.TryTake(out var idle) ? idle : await lake.OpenReadConnectionAsync(cancellationToken);
+        try
+        {
+            return await read(connection);
         }
         finally
         {

@@ -79,6 +79,8 @@ internal static class ServeCommand
                 AnsiConsole.MarkupLine($"lake: {Markup.Escape(dataset.Dataset)} version {dataset.Version}, {dataset.RowCount:N0} rows ({dataset.Mode})");
             }
             AnsiConsole.MarkupLine($"lake: {summary.Datasets.Count} datasets ingested in {clock.Elapsed.TotalSeconds:N0} s");
+            var quality = await DataBootstrap.RunQualityAsync(app.Services, stopping);
+            AnsiConsole.MarkupLine($"quality: {quality.Datasets.Count} datasets scored (catalog), {quality.Tasks.Count} problems sent to their units as rectification tasks");
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {

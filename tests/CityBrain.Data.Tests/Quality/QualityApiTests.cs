@@ -17,7 +17,7 @@ namespace CityBrain.Data.Tests.Quality;
 
 /// <summary>
 /// The quality and classification API on the real host (as the lead composes it: AddQuality, MapQuality), over a lake
-/// file whose views are the demo city's department files, called with the hub's own tokens.
+/// whose views are the demo city's department files, called with the hub's own tokens.
 /// </summary>
 public sealed class QualityApiTests(GeneratedCity city) : IAsyncLifetime
 {
@@ -29,8 +29,9 @@ public sealed class QualityApiTests(GeneratedCity city) : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        Directory.CreateDirectory(_directory);
-        var lakePath = Path.Combine(_directory, "lake.duckdb");
+        // The host's lake (DATA/lake/lake.duckdb) made beforehand with the city's department files as its dataset views.
+        Directory.CreateDirectory(Path.Combine(_directory, "lake"));
+        var lakePath = Path.Combine(_directory, "lake", "lake.duckdb");
         await using (var lake = new DuckDBConnection($"DataSource={lakePath}"))
         {
             await lake.OpenAsync();
@@ -42,9 +43,7 @@ public sealed class QualityApiTests(GeneratedCity city) : IAsyncLifetime
             }
         }
         _store = await TestStores.CreateAsync(TestStores.Sqlite);
-        // The host maps the quality API itself; the test points it at a lake built from the city's department files.
-        _app = CityBrainHost.Create(new HostSettings(_directory, "sqlite:" + _store.Connection, "http://127.0.0.1:0"), builder =>
-            builder.Configuration[$"{QualityOptions.Section}:LakePath"] = lakePath);
+        _app = CityBrainHost.Create(new HostSettings(_directory, "sqlite:" + _store.Connection, "http://127.0.0.1:0"));
         await CityBrainHost.PrepareAsync(_app, CancellationToken.None);
         await _app.StartAsync();
         _baseAddress = new Uri(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());

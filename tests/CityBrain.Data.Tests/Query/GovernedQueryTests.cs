@@ -132,6 +132,30 @@ public sealed class GovernedQueryTests(DemoLake lake)
         Assert.Equal(datasets, body["withheld"]!.AsArray().Select(d => (string)d!).ToArray());
     }
 
+    [Fact]
+    public async Task OwnProfile_Resident_SeesOwnRecordsFromEveryDepartmentInClearAndTheReadIsInTheTracker()
+    {
+        var (subject, datasets) = await BusiestPersonAsync();
+        using var citizen = lake.Client(new Caller("citizen", HubRoles.Citizen, null, null, subject));
+
+        using var answered = await citizen.GetAsync("/api/data/profiles/me");
+        var body = (await answered.Content.ReadFromJsonAsync<JsonObject>())!;
+
+        Assert.True(answered.StatusCode == HttpStatusCode.OK, body.ToJsonString());
+        Assert.Equal(subject, (string)body["subject"]!);
+        var sections = body["sections"]!.AsArray();
+        Assert.Equal(datasets, sections.Select(s => (string)s!["dataset"]!).ToArray());
+        var id = sections.Single(s => (string)s!["dataset"]! == "gaj.rk")!["records"]![0]!.AsArray().Single(f => (string)f!["field"]! == "SFZH")!;
+        Assert.Equal((subject, false), ((string)id["value"]!, (bool)id["masked"]!));
+        var access = (await citizen.GetFromJsonAsync<JsonArray>("/api/my/data-access"))!;
+        Assert.Contains(access, a => a!.ToJsonString().Contains("own-data-access", StringComparison.Ordinal));
+
+        // Nobody else reads a profile this way: staff and systems go through grants.
+        using var staff = lake.Client(new Caller("operator@gaj", HubRoles.UnitOperator, "gaj", null, null));
+        using var refused = await staff.GetAsync("/api/data/profiles/me");
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+    }
+
     private async Task<(string Id, string Name, string Sex)> PersonAsync()
     {
         var store = lake.App.Services.GetRequiredService<Lake.Lake>();
