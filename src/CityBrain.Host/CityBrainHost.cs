@@ -6,6 +6,7 @@ using CityBrain.Hub;
 using CityBrain.Hub.Security;
 using CityBrain.Kernel.Errors;
 using CityBrain.Kernel.Storage;
+using CityBrain.Cockpit.Web;
 using CityBrain.Scenarios.Traffic.Web;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -71,6 +72,8 @@ public static class CityBrainHost
         builder.Services.AddQuality();
         builder.Services.AddCockpit();
         builder.Services.AddTraffic();
+        builder.Services.AddCockpitPages(new CockpitPages(typeof(TrafficModule).Assembly, "交通 Traffic",
+            [.. TrafficModule.PageLinks.Select(link => new CockpitLink(link.Href, link.Title))]));
         configure?.Invoke(builder);
 
         var app = builder.Build();
