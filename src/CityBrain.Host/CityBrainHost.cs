@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using CityBrain.Cockpit;
+using CityBrain.Cockpit.Web;
 using CityBrain.Data;
 using CityBrain.Data.Quality;
 using CityBrain.Hub;
@@ -77,6 +78,8 @@ public static class CityBrainHost
         builder.Services.AddSensing();
         builder.Services.AddSingleton<CityBrain.Cockpit.Indicators.ILiveMetricSource, SensingMetricSource>();
         builder.Services.AddTraffic();
+        builder.Services.AddCockpitPages(new CockpitPages(typeof(TrafficModule).Assembly, "交通 Traffic",
+            [.. TrafficModule.PageLinks.Select(link => new CockpitLink(link.Href, link.Title))]));
         configure?.Invoke(builder);
 
         var app = builder.Build();
