@@ -73,11 +73,10 @@ internal static class ServeCommand
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            var summary = await DataBootstrap.IngestDemoCityAsync(app.Services, hub, incremental: true, stopping);
-            foreach (var dataset in summary.Datasets)
-            {
-                AnsiConsole.MarkupLine($"lake: {Markup.Escape(dataset.Dataset)} version {dataset.Version}, {dataset.RowCount:N0} rows ({dataset.Mode})");
-            }
+            // Each dataset is printed as it lands: the whole pull takes minutes on a small machine.
+            var landed = new SynchronousProgress<DatasetIngestion>(dataset => AnsiConsole.MarkupLine(
+                $"lake: {Markup.Escape(dataset.Dataset)} version {dataset.Version}, {dataset.RowCount:N0} rows ({dataset.Mode}), {clock.Elapsed.TotalSeconds:N0} s"));
+            var summary = await DataBootstrap.IngestDemoCityAsync(app.Services, hub, incremental: true, landed, stopping);
             AnsiConsole.MarkupLine($"lake: {summary.Datasets.Count} datasets ingested in {clock.Elapsed.TotalSeconds:N0} s");
             var quality = await DataBootstrap.RunQualityAsync(app.Services, stopping);
             AnsiConsole.MarkupLine($"quality: {quality.Datasets.Count} datasets scored (catalog), {quality.Tasks.Count} problems sent to their units as rectification tasks");
@@ -93,4 +92,10 @@ internal static class ServeCommand
             AnsiConsole.MarkupLine($"[red]lake: ingestion stopped[/] ({e.GetType().Name}): {Markup.Escape(message)}");
         }
     }
+}
+
+/// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and could print out of order).</summary>
+file sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
 }
