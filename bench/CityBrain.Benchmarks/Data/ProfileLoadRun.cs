@@ -47,7 +47,7 @@ internal static class ProfileLoadRun
             var baseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
             var admin = new Caller("admin", HubRoles.Admin, "dsj", null, null);
             await app.Services.GetRequiredService<IRegistryAdmin>().ApplyAsync(departments.Registry, admin, cancellationToken);
-            var ingested = await DataBootstrap.IngestDemoCityAsync(app.Services, baseAddress, incremental: false, cancellationToken);
+            var ingested = await DataBootstrap.IngestDemoCityAsync(app.Services, baseAddress, incremental: false, progress: null, cancellationToken);
             Console.WriteLine($"profile load run: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {residents:N0} residents, {ingested.Datasets.Count} datasets ingested ({ingested.Datasets.Sum(d => d.RowCount):N0} rows) in {setup.Elapsed.TotalSeconds:F0} s");
 
             using var consumer = await ConsumerGrantedEverythingAsync(app.Services, baseAddress, cancellationToken);
