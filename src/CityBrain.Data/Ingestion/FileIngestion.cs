@@ -198,7 +198,8 @@ internal sealed class FileIngestion(Lake.Lake lake, IAuditLog audit, TimeProvide
         }
         catch (JsonException e)
         {
-            throw Fault(fileName, (int)(e.LineNumber ?? 0) + 1, null, "is not valid JSON: " + e.Message);
+            // A JSON file's lines are not its records: the fault is placed by line and byte, as the parser found it.
+            throw Fault(fileName, 0, null, $"is not valid JSON at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}");
         }
         using (document)
         {

@@ -28,6 +28,7 @@ internal sealed class Lake : IDisposable
         // Quality and classification keep their tables beside the datasets they judge (docs/data-quality.md).
         Execute(connection, Quality.QualityStore.Schema);
         Execute(connection, Classification.ClassificationStore.Schema);
+        Versions.RepointFiles(connection);
     }
 
     public string FilePath { get; }

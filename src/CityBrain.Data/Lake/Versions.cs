@@ -100,7 +100,37 @@ internal static class Versions
 
     /// <summary>Puts the version's view over its written Parquet file.</summary>
     public static void ReadFile(DuckDBConnection connection, PendingLoad load) =>
-        Lake.Execute(connection, $"CREATE VIEW {load.StagingTable} AS SELECT {string.Join(", ", load.Columns.Select(c => $"CAST({Lake.Quote(c)} AS VARCHAR) AS {Lake.Quote(c)}"))} FROM read_parquet({Lake.Literal(load.ParquetFile!)})");
+        Lake.Execute(connection, $"CREATE OR REPLACE VIEW {load.StagingTable} AS SELECT {string.Join(", ", load.Columns.Select(c => $"CAST({Lake.Quote(c)} AS VARCHAR) AS {Lake.Quote(c)}"))} FROM read_parquet({Lake.Literal(load.ParquetFile!)})");
+
+    /// <summary>
+    /// Points every committed upload's view at its file beside this lake file. The views name their files by absolute
+    /// path (DuckDB resolves a relative one against the process's folder), so a data folder moved or restored elsewhere
+    /// is re-pointed when the lake opens.
+    /// </summary>
+    public static void RepointFiles(DuckDBConnection connection)
+    {
+        var lakeFile = LakeFile(connection, null);
+        var stale = new List<(string Table, string Dataset, long Version, string[] Columns)>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = """
+                SELECT v.table_name, v.dataset, v.version, v.columns, w.sql FROM lake_versions v
+                JOIN duckdb_views() w ON w.view_name = v.table_name AND w.database_name = current_database()
+                """;
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                if (!reader.GetString(4).Contains(Lake.Literal(Lake.VersionFile(lakeFile, reader.GetString(0))), StringComparison.Ordinal))
+                {
+                    stale.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2), JsonSerializer.Deserialize<string[]>(reader.GetString(3))!));
+                }
+            }
+        }
+        foreach (var (table, dataset, version, columns) in stale)
+        {
+            ReadFile(connection, new PendingLoad(dataset, version, table, "upload", columns, null, 0, Lake.VersionFile(lakeFile, table)));
+        }
+    }
 
     /// <summary>Appends one page and the paging state after it, atomically: a resumed load neither skips nor repeats a page.</summary>
     public static PendingLoad AppendPage(DuckDBConnection connection, PendingLoad load, IReadOnlyList<string?[]> rows, string? stateAfter)

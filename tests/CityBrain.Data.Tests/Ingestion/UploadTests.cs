@@ -101,6 +101,14 @@ public sealed class UploadTests(DemoLake lake) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, json.Status);
         Assert.Contains("bad.json, row 2, column note: is missing from the record", (string)json.Body["detail"]!, StringComparison.Ordinal);
 
+        var truncated = await UploadAsync("cut.json", "json", Encoding.UTF8.GetBytes("[{\"id\":\"1\",\"name\":\"a\",\"note\":\"b\"},\n{\"id\":\"2\",\"name\":"));
+        Assert.Equal(HttpStatusCode.BadRequest, truncated.Status);
+        Assert.Contains("cut.json: is not valid JSON at line 2", (string)truncated.Body["detail"]!, StringComparison.Ordinal);
+
+        var hugeJson = await UploadAsync("huge.json", "json", Encoding.UTF8.GetBytes($"[{{\"id\":\"1\",\"name\":\"a\",\"note\":\"{new string('x', 70_000)}\"}}]"));
+        Assert.Equal(HttpStatusCode.BadRequest, hugeJson.Status);
+        Assert.Contains("huge.json, row 1, column note: a field of 70,000 bytes", (string)hugeJson.Body["detail"]!, StringComparison.Ordinal);
+
         var parquet = await UploadAsync("bad.parquet", "parquet", Encoding.UTF8.GetBytes("not parquet at all"));
         Assert.Equal(HttpStatusCode.BadRequest, parquet.Status);
         Assert.Contains("bad.parquet: is not a readable Parquet file", (string)parquet.Body["detail"]!, StringComparison.Ordinal);
