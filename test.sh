@@ -10,6 +10,7 @@ command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
 [ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver)
 # Without a CJK font the browser tests' screenshots show Chinese text as boxes.
 fc-list :lang=zh 2>/dev/null | grep -q . || [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing+=(fonts-noto-cjk)
+[ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test.sh: installing ${missing[*]}"

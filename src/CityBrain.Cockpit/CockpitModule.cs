@@ -51,6 +51,14 @@ public static class CockpitModule
         return services;
     }
 
+    /// <summary>Adds a scenario's pages to the cockpit's router and menu (staff roles only see the menu group).</summary>
+    public static IServiceCollection AddCockpitPages(this IServiceCollection services, CockpitPages pages)
+    {
+        ArgumentNullException.ThrowIfNull(pages);
+        services.AddSingleton(pages);
+        return services;
+    }
+
     /// <summary>Maps the pages (/ is the city cockpit), the login forms, /api/cockpit and the live hub /hubs/cockpit.</summary>
     public static WebApplication MapCockpit(this WebApplication app)
     {
@@ -61,7 +69,8 @@ public static class CockpitModule
         app.MapGet("/api/cockpit/geo/districts", DistrictMap.GeoJson).WithTags("Cockpit").RequireAuthorization()
             .WithSummary("Hangzhou's districts after the 2021 re-division (GeoJSON; see docs/cockpit.md for the approximations)");
         app.MapHub<CockpitHub>(CockpitHub.Path);
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode()
+            .AddAdditionalAssemblies([.. app.Services.GetServices<CockpitPages>().Select(p => p.Assembly).Distinct()]);
         return app;
     }
 

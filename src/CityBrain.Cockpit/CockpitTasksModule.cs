@@ -29,6 +29,7 @@ public static class CockpitTasksModule
         services.AddSingleton<ITaskDispatcher>(sp => sp.GetRequiredService<TaskService>());
         services.AddHostedService<TaskEscalationService>();
         services.AddEventHandler<QualityProblemFound, QualityProblemSubscriber>();
+        services.AddEventHandler<PolicyDataDisputed, PolicyDisputeSubscriber>();
 
         services.AddSupervision();
         services.AddEvaluation();

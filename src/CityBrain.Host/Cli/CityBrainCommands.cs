@@ -15,6 +15,7 @@ public static class CityBrainCommands
         var residents = new Option<int>("--residents") { Description = "Residents of the demo city generated on first start", DefaultValueFactory = _ => CityGenerationOptions.DefaultResidents };
         var seed = new Option<long>("--seed") { Description = "Seed of the demo city generated on first start", DefaultValueFactory = _ => CityGenerationOptions.DefaultSeed };
         var noDemo = new Option<bool>("--no-demo") { Description = "Start the hub alone: no demo city, no demo departments (a real city's install)" };
+        var ngsiOpen = new Option<bool>("--ngsi-open") { Description = "Leave the NGSI-LD API (/ngsi-ld/v1) open without a bearer token, for conformance suites and local device tests; loopback addresses only" };
 
         var root = new RootCommand("CityBrain: a city operating platform. Without a verb, serves.");
         root.Options.Add(data);
@@ -23,14 +24,16 @@ public static class CityBrainCommands
         root.Options.Add(residents);
         root.Options.Add(seed);
         root.Options.Add(noDemo);
-        root.SetAction((result, cancellationToken) => ServeCommand.RunAsync(Settings(result, data, store, urls), Demo(result), cancellationToken));
+        root.Options.Add(ngsiOpen);
+        root.SetAction((result, cancellationToken) => ServeCommand.RunAsync(Settings(result, data, store, urls), Demo(result), cancellationToken, result.GetValue(ngsiOpen)));
 
         var serve = new Command("serve", "Start the platform (the default verb); on first start, generates the demo city");
         serve.Options.Add(urls);
         serve.Options.Add(residents);
         serve.Options.Add(seed);
         serve.Options.Add(noDemo);
-        serve.SetAction((result, cancellationToken) => ServeCommand.RunAsync(Settings(result, data, store, urls), Demo(result), cancellationToken));
+        serve.Options.Add(ngsiOpen);
+        serve.SetAction((result, cancellationToken) => ServeCommand.RunAsync(Settings(result, data, store, urls), Demo(result), cancellationToken, result.GetValue(ngsiOpen)));
         DemoCitySettings Demo(ParseResult result) => new(!result.GetValue(noDemo), result.GetValue(residents), result.GetValue(seed));
         root.Subcommands.Add(serve);
 
@@ -58,6 +61,7 @@ public static class CityBrainCommands
         root.Subcommands.Add(registry);
         root.Subcommands.Add(CityCommand.Build());
         root.Subcommands.Add(AddressCommand.Build(data));
+        root.Subcommands.Add(PolicyCommand.Build(result => Settings(result, data, store, null)));
         root.Subcommands.Add(TrafficCommand.Build());
         return root;
     }

@@ -11,8 +11,13 @@ namespace CityBrain.Host.Cli;
 
 internal static class ServeCommand
 {
-    public static async Task<int> RunAsync(HostSettings settings, DemoCitySettings demo, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(HostSettings settings, DemoCitySettings demo, CancellationToken cancellationToken, bool ngsiOpen = false)
     {
+        if (ngsiOpen && !OnlyLoopback(settings.Urls))
+        {
+            await Console.Error.WriteLineAsync($"citybrain serve: --ngsi-open leaves the NGSI-LD API without tokens, so it listens on loopback only; got --urls {settings.Urls}");
+            return 2;
+        }
         if (demo.Enabled && demo.Residents is <= 0 or > CityGenerationOptions.MaxResidents)
         {
             await Console.Error.WriteLineAsync($"citybrain serve: --residents must be between 1 and {CityGenerationOptions.MaxResidents:N0}; got {demo.Residents:N0}");
@@ -20,12 +25,22 @@ internal static class ServeCommand
         }
         await using var app = CityBrainHost.Create(settings, builder =>
         {
+            if (ngsiOpen)
+            {
+                builder.Configuration["Sensing:Open"] = "true";
+            }
             if (demo.Enabled)
             {
                 builder.Services.AddSingleton(demo);
                 builder.Services.AddSingleton<CityClock>();
                 builder.Services.AddHostedService(sp => sp.GetRequiredService<CityClock>());
                 builder.Services.AddSingleton<ILiveMetricSource, CityPulseMetrics>();
+                // The demo's sensors publish over MQTT: to the configured broker, else to one embedded on 1883.
+                if (builder.Configuration["Sensing:MqttBroker"] is null)
+                {
+                    builder.Configuration["Sensing:EmbeddedMqttPort"] ??= "1883";
+                }
+                builder.Services.AddHostedService<DemoSensors>();
             }
         });
         if (demo.Enabled)
@@ -80,6 +95,8 @@ internal static class ServeCommand
             AnsiConsole.MarkupLine($"lake: {summary.Datasets.Count} datasets ingested in {clock.Elapsed.TotalSeconds:N0} s");
             var quality = await DataBootstrap.RunQualityAsync(app.Services, stopping);
             AnsiConsole.MarkupLine($"quality: {quality.Datasets.Count} datasets scored (catalog), {quality.Tasks.Count} problems sent to their units as rectification tasks");
+            var grants = await Scenarios.Policy.Grants.PolicyGrants.RequestDemoGrantsAsync(app.Services, hub, stopping);
+            AnsiConsole.MarkupLine($"policy: the shipped policies' sharing requests filed, {grants} approved by the datasets' owning units");
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -92,6 +109,10 @@ internal static class ServeCommand
             AnsiConsole.MarkupLine($"[red]lake: ingestion stopped[/] ({e.GetType().Name}): {Markup.Escape(message)}");
         }
     }
+
+    private static bool OnlyLoopback(string urls) => urls.Split(';', StringSplitOptions.RemoveEmptyEntries).All(url =>
+        Uri.TryCreate(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri) &&
+        (uri.IsLoopback || uri.Host == "localhost"));
 }
 
 /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and could print out of order).</summary>

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CityBrain.Sensing.Api;
+using CityBrain.Sensing.Entities;
+using CityBrain.Sensing.Ld;
+
+namespace CityBrain.Sensing.Queries;
+
+/// <summary>
+/// The order of query results: <c>orderBy=attr</c> or <c>attr;desc</c>, comma-separated, then by id so that pages are
+/// stable. Without orderBy, a near-query orders by distance (nearest first) and any other query by id.
+/// </summary>
+internal sealed class EntityOrder(IReadOnlyList<(string Attribute, bool Descending)> keys, GeoQuery? near)
+{
+    public static EntityOrder Parse(string orderBy, LdContext context, GeoQuery? geo)
+    {
+        var keys = new List<(string, bool)>();
+        foreach (var part in orderBy.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var pieces = part.Split(';');
+            if (pieces.Length > 2 || (pieces.Length == 2 && pieces[1] is not ("asc" or "desc")))
+            {
+                throw NgsiLdException.BadData($"orderBy '{EntityParser.Shorten(part)}' must be an attribute name, optionally followed by ;asc or ;desc.");
+            }
+            EntityParser.CheckName(pieces[0], "orderBy attribute");
+            keys.Add((pieces[0] == "id" ? "id" : context.Expand(pieces[0]), pieces.Length == 2 && pieces[1] == "desc"));
+        }
+        return new EntityOrder(keys, keys.Count == 0 && geo?.Relation == "near" ? geo : null);
+    }
+
+    public int Compare(EntityRecord a, EntityRecord b)
+    {
+        if (near is not null)
+        {
+            var byDistance = near.DistanceOf(a).CompareTo(near.DistanceOf(b));
+            if (byDistance != 0)
+            {
+                return byDistance;
+            }
+        }
+        foreach (var (attribute, descending) in keys)
+        {
+            var order = attribute == "id" ? string.CompareOrdinal(a.Id, b.Id) : CompareValues(ValueOf(a, attribute), ValueOf(b, attribute));
+            if (order != 0)
+            {
+                return descending ? -order : order;
+            }
+        }
+        return string.CompareOrdinal(a.Id, b.Id);
+    }
+
+    private static JsonNode? ValueOf(EntityRecord entity, string attribute)
+    {
+        var instance = EntityRecord.Instances(entity.Document[attribute]).FirstOrDefault();
+        return instance?[EntityRenderer.ValueKey(instance["type"]?.GetValue<string>() ?? "Property")];
+    }
+
+    /// <summary>Numbers before strings before others; entities without the attribute last.</summary>
+    private static int CompareValues(JsonNode? a, JsonNode? b)
+    {
+        if (a is null || b is null)
+        {
+            return (a is null).CompareTo(b is null);
+        }
+        if (a is JsonValue va && b is JsonValue vb)
+        {
+            var ka = va.GetValueKind();
+            var kb = vb.GetValueKind();
+            if (ka == JsonValueKind.Number && kb == JsonValueKind.Number)
+            {
+                return va.GetValue<double>().CompareTo(vb.GetValue<double>());
+            }
+            if (ka == JsonValueKind.String && kb == JsonValueKind.String)
+            {
+                return string.CompareOrdinal(va.GetValue<string>(), vb.GetValue<string>());
+            }
+            return Rank(ka).CompareTo(Rank(kb));
+        }
+        return string.CompareOrdinal(a.ToJsonString(), b.ToJsonString());
+    }
+
+    private static int Rank(JsonValueKind kind) => kind switch { JsonValueKind.Number => 0, JsonValueKind.String => 1, _ => 2 };
+}

@@ -1,0 +1,88 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using CityBrain.Kernel.Errors;
+using CityBrain.Kernel.Storage;
+using CityBrain.TestSupport;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CityBrain.Sensing.Tests;
+
+/// <summary>The broker as the host composes it (open, as under --ngsi-open), on a fresh store of one kind, served in memory.</summary>
+public sealed class Broker : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private Broker(WebApplication app, TestStore store)
+    {
+        _app = app;
+        Store = store;
+        Client = app.GetTestClient();
+    }
+
+    public HttpClient Client { get; }
+
+    public TestStore Store { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<Broker> StartAsync(string kind, TestStore? existing = null, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var store = existing ?? await TestStores.CreateAsync(kind);
+        var builder = WebApplication.CreateBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration["Sensing:Open"] = "true";
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+        }
+        builder.Services.AddSingleton(store.Store);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        builder.Services.AddAuthorization();
+        builder.Services.AddSensing();
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.MapSensing();
+        await MigrationRunner.ApplyAsync(store.Store, app.Services.GetServices<IMigrationSet>(), TimeProvider.System, CancellationToken.None);
+        await app.StartAsync();
+        return new Broker(app, store);
+    }
+
+    public static HttpContent Json(string json, string mediaType = "application/json") =>
+        new StringContent(json, Encoding.UTF8, new MediaTypeHeaderValue(mediaType));
+
+    public async Task<HttpResponseMessage> PostAsync(string path, string json, string mediaType = "application/json") =>
+        await Client.PostAsync("/ngsi-ld/v1" + path, Json(json, mediaType));
+
+    public async Task<JsonNode> GetJsonAsync(string path)
+    {
+        using var response = await Client.GetAsync("/ngsi-ld/v1" + path);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"GET {path}: {(int)response.StatusCode} {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    /// <summary>Asserts an NGSI-LD error: the status and the spec's error type.</summary>
+    public static async Task<JsonNode> AssertErrorAsync(HttpResponseMessage response, int status, string errorType)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"expected {status}, got {(int)response.StatusCode}: {text}");
+        var problem = JsonNode.Parse(text)!;
+        Assert.Equal("https://uri.etsi.org/ngsi-ld/errors/" + errorType, problem["type"]?.GetValue<string>());
+        Assert.False(string.IsNullOrWhiteSpace(problem["detail"]?.GetValue<string>()));
+        return problem;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
