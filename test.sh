@@ -8,6 +8,8 @@ missing=()
 ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
 command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
 [ -x /usr/bin/chromium ] || missing+=(chromium chromium-driver)
+# Without a CJK font the browser tests' screenshots show Chinese text as boxes.
+fc-list :lang=zh 2>/dev/null | grep -q . || [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ] || missing+=(fonts-noto-cjk)
 [ -x /usr/sbin/mosquitto ] || missing+=(mosquitto)
 
 if [ ${#missing[@]} -gt 0 ]; then
@@ -29,9 +31,12 @@ echo "test.sh: $(nproc) cores, $(free -g 2>/dev/null | awk '/Mem:/ {print $2 " G
 dotnet build CityBrain.slnx -c Release -warnaserror --nologo -v quiet
 # The end of the output is what a CI log shows first: list each failed test with its message there.
 results=TestResults
-rm -rf "$results"
+# The browser tests' screenshots (the closed loop step by step, phone and wall screen) are kept with the reports.
+screenshots=tests/CityBrain.EndToEnd.Tests/bin/Release/net10.0/TestResults/screenshots
+rm -rf "$results" "$screenshots"
 status=0
 dotnet test --solution CityBrain.slnx -c Release --no-build --results-directory "$results" --report-xunit-markdown || status=$?
+if [ -d "$screenshots" ]; then mkdir -p "$results" && cp -r "$screenshots" "$results/"; echo "test.sh: screenshots in $results/screenshots/"; fi
 if [ "$status" -ne 0 ]; then
   echo "test.sh: failed tests (reports in $results/):"
   grep -l -E '❌|[1-9][0-9]* failed' "$results"/*.md 2>/dev/null | while read -r report; do head -c 6000 "$report"; echo; done

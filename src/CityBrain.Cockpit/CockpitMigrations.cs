@@ -66,5 +66,7 @@ internal sealed class CockpitMigrations : IMigrationSet
                 unit TEXT NULL,
                 created_at BIGINT NOT NULL);
             """),
+        // Old values are deleted by time (IndicatorHistoryRetention); the same statement on both stores.
+        new("cockpit", 2, "value history by time, for retention", "CREATE INDEX ix_cockpit_values_at ON cockpit_values(at);"),
     ];
 }

@@ -32,17 +32,30 @@ public static class CockpitModule
 
         services.AddSingleton<IndicatorCatalog>();
         services.AddSingleton<IndicatorHistory>();
+        services.AddOptions<IndicatorOptions>().BindConfiguration(IndicatorOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHostedService<IndicatorHistoryRetention>();
         services.AddSingleton(sp => new IndicatorReader(
             sp.GetRequiredService<IOperationalStore>(), sp.GetRequiredService<Hub.Sharing.IHubMetrics>(),
             sp.GetServices<ILiveMetricSource>(), sp.GetService<ILakeQuery>()));
         services.AddSingleton<CockpitFeed>();
+        services.AddSingleton<TaskFeed>();
+        services.AddSingleton<Tasks.ITaskEvents>(sp => sp.GetRequiredService<TaskFeed>());
         services.AddSingleton<IndicatorRefresher>();
+        services.AddSingleton<Supervision.ILeaderboardMetricProvider, IndicatorLeaderboards>();
         services.AddHostedService(sp => sp.GetRequiredService<IndicatorRefresher>());
 
         services.AddSignalR();
         services.AddRazorComponents().AddInteractiveServerComponents();
         services.AddCascadingAuthenticationState();
         services.AddMudServices();
+        return services;
+    }
+
+    /// <summary>Adds a scenario's pages to the cockpit's router and menu (staff roles only see the menu group).</summary>
+    public static IServiceCollection AddCockpitPages(this IServiceCollection services, CockpitPages pages)
+    {
+        ArgumentNullException.ThrowIfNull(pages);
+        services.AddSingleton(pages);
         return services;
     }
 
@@ -56,7 +69,8 @@ public static class CockpitModule
         app.MapGet("/api/cockpit/geo/districts", DistrictMap.GeoJson).WithTags("Cockpit").RequireAuthorization()
             .WithSummary("Hangzhou's districts after the 2021 re-division (GeoJSON; see docs/cockpit.md for the approximations)");
         app.MapHub<CockpitHub>(CockpitHub.Path);
-        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode()
+            .AddAdditionalAssemblies([.. app.Services.GetServices<CockpitPages>().Select(p => p.Assembly).Distinct()]);
         return app;
     }
 

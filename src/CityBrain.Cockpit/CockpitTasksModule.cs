@@ -23,11 +23,13 @@ public static class CockpitTasksModule
 
         services.AddSingleton<IMigrationSet, TaskMigrations>();
         services.AddOptions<TaskOptions>().BindConfiguration(TaskOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<TaskOptions>, RulesFilesAreValid>();
         services.AddSingleton<AttachmentStore>();
         services.AddSingleton<TaskService>();
         services.AddSingleton<ITaskDispatcher>(sp => sp.GetRequiredService<TaskService>());
         services.AddHostedService<TaskEscalationService>();
         services.AddEventHandler<QualityProblemFound, QualityProblemSubscriber>();
+        services.AddEventHandler<PolicyDataDisputed, PolicyDisputeSubscriber>();
 
         services.AddSupervision();
         services.AddEvaluation();

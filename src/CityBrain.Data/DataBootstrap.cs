@@ -30,7 +30,8 @@ public static class DataBootstrap
     /// For the demo city, after the departments' registry is applied: registers the lake system, has each owning unit
     /// approve its requests (as that unit's operator, through the hub's sharing API), then pulls every dataset.
     /// </summary>
-    public static async Task<IngestionSummary> IngestDemoCityAsync(IServiceProvider services, Uri hubAddress, bool incremental, CancellationToken cancellationToken)
+    public static async Task<IngestionSummary> IngestDemoCityAsync(IServiceProvider services, Uri hubAddress, bool incremental,
+        IProgress<DatasetIngestion>? progress, CancellationToken cancellationToken)
     {
         var access = await ConnectAsync(services, hubAddress, cancellationToken);
         await RequestGrantsAsync(services, hubAddress, approveAsOwners: true, cancellationToken);
@@ -39,7 +40,9 @@ public static class DataBootstrap
         foreach (var mapping in ingestion.Mappings)
         {
             var pulled = await ingestion.PullAsync(access, mapping, incremental, null, cancellationToken);
-            results.Add(new DatasetIngestion(pulled.Dataset, pulled.Version, pulled.RowCount, pulled.AddedRows, pulled.Mode));
+            var landed = new DatasetIngestion(pulled.Dataset, pulled.Version, pulled.RowCount, pulled.AddedRows, pulled.Mode);
+            results.Add(landed);
+            progress?.Report(landed);
         }
         return new IngestionSummary(results);
     }

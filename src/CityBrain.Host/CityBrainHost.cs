@@ -1,13 +1,15 @@
 using System.Text.Json.Serialization;
 using CityBrain.Cockpit;
+using CityBrain.Cockpit.Web;
 using CityBrain.Data;
 using CityBrain.Data.Quality;
 using CityBrain.Hub;
 using CityBrain.Hub.Security;
 using CityBrain.Kernel.Errors;
 using CityBrain.Kernel.Storage;
-using CityBrain.Sensing;
+using CityBrain.Scenarios.Policy;
 using CityBrain.Scenarios.Traffic.Web;
+using CityBrain.Sensing;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Scalar.AspNetCore;
@@ -71,9 +73,13 @@ public static class CityBrainHost
         builder.Services.AddData(settings.DataDirectory);
         builder.Services.AddQuality();
         builder.Services.AddCockpit();
+        builder.Services.AddPolicy(Demo.DemoCity.CityDirectory(settings.DataDirectory));
+        builder.Services.AddSingleton<CityBrain.Cockpit.Indicators.ILiveMetricSource, PolicyMetrics>();
         builder.Services.AddSensing();
         builder.Services.AddSingleton<CityBrain.Cockpit.Indicators.ILiveMetricSource, SensingMetricSource>();
         builder.Services.AddTraffic();
+        builder.Services.AddCockpitPages(new CockpitPages(typeof(TrafficModule).Assembly, "交通 Traffic",
+            [.. TrafficModule.PageLinks.Select(link => new CockpitLink(link.Href, link.Title))]));
         configure?.Invoke(builder);
 
         var app = builder.Build();
@@ -90,6 +96,7 @@ public static class CityBrainHost
         app.MapData();
         app.MapQuality();
         app.MapCockpit();
+        app.MapPolicy();
         app.MapSensing();
         app.MapTraffic();
         return app;

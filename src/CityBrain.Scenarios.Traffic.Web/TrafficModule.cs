@@ -20,8 +20,17 @@ public static class TrafficModule
     {
         services.AddOptions<TrafficOptions>().BindConfiguration(TrafficOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TrafficDatasets>();
+        services.AddSingleton<ControllerResults>();
         return services;
     }
+
+    /// <summary>The cockpit pages (live view, controllers' results, what-if) and their menu links, for the host to hand to the cockpit.</summary>
+    public static IReadOnlyList<(string Href, string Title)> PageLinks { get; } =
+    [
+        ("/traffic/live", "交通实况 Live view"),
+        ("/traffic/controllers", "信号控制对比 Controllers"),
+        ("/traffic/what-if", "错峰限行推演 What-if"),
+    ];
 
     /// <summary>Maps /api/traffic/...; returns the group so the host can add policies in one place.</summary>
     public static RouteGroupBuilder MapTraffic(this IEndpointRouteBuilder routes)
@@ -43,7 +52,11 @@ public static class TrafficModule
         return TypedResults.Ok(TrafficRun.Run(network, demand, controller, steps, request.Seed ?? 0, 1, cancellationToken));
     }
 
-    private static Ok<WhatIfResult> WhatIf(WhatIfRequest request, TrafficDatasets datasets, CancellationToken cancellationToken)
+    private static Ok<WhatIfResult> WhatIf(WhatIfRequest request, TrafficDatasets datasets, CancellationToken cancellationToken) =>
+        TypedResults.Ok(RunWhatIf(request, datasets, cancellationToken));
+
+    /// <summary>The what-if as the API and the cockpit's what-if page run it: each bad field a <see cref="ValidationFailedException"/> naming it.</summary>
+    internal static WhatIfResult RunWhatIf(WhatIfRequest request, TrafficDatasets datasets, CancellationToken cancellationToken)
     {
         var (network, demand) = datasets.Get(request.Dataset);
         var controller = Controller(request.Controller);
@@ -66,7 +79,7 @@ public static class TrafficModule
         };
         try
         {
-            return TypedResults.Ok(RestrictionWhatIf.Compare(network, demand, restriction, controller, steps, request.Seed ?? 0, cancellationToken));
+            return RestrictionWhatIf.Compare(network, demand, restriction, controller, steps, request.Seed ?? 0, cancellationToken);
         }
         catch (TrafficDataException e)
         {

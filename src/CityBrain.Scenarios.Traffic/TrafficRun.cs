@@ -35,6 +35,11 @@ public static class TrafficRun
             metrics.Finished, metrics.AverageQueue, metrics.AverageDelay, metrics.CongestionIndex, wall);
     }
 
+    /// <summary>Every controller in turn on the same hour and seed: the rows of the results table (docs/traffic.md, the cockpit).</summary>
+    public static IReadOnlyList<TrafficRunResult> RunEveryController(RoadNetwork network, Demand demand, int steps = 3600, int seed = 0,
+        CancellationToken cancellationToken = default) =>
+        [.. Controllers.Select(controller => Run(network, demand, controller, steps, seed, 1, cancellationToken))];
+
     internal static ISignalController CreateController(string controller) => controller switch
     {
         "plan" => new PlanController(),

@@ -46,9 +46,12 @@ public static class Boundaries
     /// (CityBrain.Data) embeds DuckDB as its lake engine: the lake's file format, versioned tables and views are the
     /// module's own data, not the operational store behind the Kernel's port, so there is no provider to put them behind; datasets and
     /// analytics are DuckDB SQL over the lake, set-based over millions of rows (ARCHITECTURE.md, "Storage and scale").
+    /// Policy direct-reach (CityBrain.Scenarios.Policy) matches its rules the same way: its profile tables are a DuckDB database
+    /// of its own, built from the datasets and queried with one SQL statement per policy over the whole city (docs/policy.md);
+    /// its ledger stays in the operational store, behind the Kernel's port.
     /// </summary>
     public static bool MayUseInfrastructureClient(string project) =>
-        SourceProject.RoleOf(project) == ProjectRole.Provider || project == "CityBrain.Data" ||
+        SourceProject.RoleOf(project) == ProjectRole.Provider || project == "CityBrain.Data" || project == "CityBrain.Scenarios.Policy" ||
         project == "CityBrain.SyntheticCity" || project.StartsWith("CityBrain.SyntheticCity.", StringComparison.Ordinal);
 
     public static bool IsInfrastructureClient(string packageOrAssembly) =>

@@ -111,6 +111,8 @@ public sealed class ModuleBoundaryTests
     [InlineData("CityBrain.Storage.Sqlite", "Microsoft.Data.Sqlite", true)]
     [InlineData("CityBrain.Hub", "Npgsql", false)]
     [InlineData("CityBrain.Data", "DuckDB.NET.Data", true)] // the lake engine, embedded (see Boundaries)
+    [InlineData("CityBrain.Scenarios.Policy", "DuckDB.NET.Data", true)] // its profile tables, embedded (see Boundaries)
+    [InlineData("CityBrain.Scenarios.Traffic", "DuckDB.NET.Data", false)]
     [InlineData("CityBrain.Host", "Microsoft.Data.Sqlite", false)]
     [InlineData("CityBrain.SyntheticCity.Departments", "Microsoft.Data.Sqlite", true)]
     public void InfrastructureClient_RoleRules_AsDocumented(string project, string client, bool allowed)

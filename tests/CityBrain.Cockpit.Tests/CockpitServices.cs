@@ -38,7 +38,8 @@ public sealed class CockpitServices : IAsyncDisposable
 
     public T Get<T>() where T : notnull => _provider.GetRequiredService<T>();
 
-    public static async Task<CockpitServices> CreateAsync(string kind, Action<IServiceCollection>? configure = null)
+    /// <param name="settings">Configuration besides the attachment folder, e.g. Cockpit:Tasks:LifecycleRulesFile.</param>
+    public static async Task<CockpitServices> CreateAsync(string kind, Action<IServiceCollection>? configure = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var store = await TestStores.CreateAsync(kind);
         // A Tuesday morning in Hangzhou, so that working-day deadlines are predictable.
@@ -46,7 +47,8 @@ public sealed class CockpitServices : IAsyncDisposable
         var attachments = Path.Combine(Path.GetTempPath(), "citybrain-attachments-" + Guid.NewGuid().ToString("N")[..10]);
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["Cockpit:Tasks:AttachmentDirectory"] = attachments }).Build());
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Cockpit:Tasks:AttachmentDirectory"] = attachments })
+            .AddInMemoryCollection(settings ?? new Dictionary<string, string?>()).Build());
         services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
         services.AddSingleton(store.Store);
         services.AddSingleton<TimeProvider>(time);

@@ -47,7 +47,7 @@ public sealed class DemoLake : IAsyncLifetime
         await App.StartAsync();
         BaseAddress = new Uri(App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
         await Registry.ApplyAsync(Departments.Registry, Admin, CancellationToken.None);
-        Ingested = await DataBootstrap.IngestDemoCityAsync(App.Services, BaseAddress, incremental: false, CancellationToken.None);
+        Ingested = await DataBootstrap.IngestDemoCityAsync(App.Services, BaseAddress, incremental: false, progress: null, CancellationToken.None);
     }
 
     public static Caller Admin { get; } = new("admin", HubRoles.Admin, "dsj", null, null);

@@ -48,9 +48,18 @@ public sealed class HubNode : IAsyncDisposable
         return node;
     }
 
-    private async Task StartAppAsync(Action<WebApplicationBuilder>? configure)
+    /// <summary>Stops the node and starts it again on the same address, store and data folder: a restart after a deploy or a crash.</summary>
+    /// <param name="configure">As for <see cref="StartAsync"/>: the new process knows nothing of the old one's registrations.</param>
+    public async Task RestartAsync(Action<WebApplicationBuilder>? configure = null)
     {
-        _app = CityBrainHost.Create(new HostSettings(DataDirectory, StoreConnection, "http://127.0.0.1:0"), builder =>
+        var address = BaseAddress;
+        await StopAsync();
+        await StartAppAsync(configure, address.ToString().TrimEnd('/'));
+    }
+
+    private async Task StartAppAsync(Action<WebApplicationBuilder>? configure, string urls = "http://127.0.0.1:0")
+    {
+        _app = CityBrainHost.Create(new HostSettings(DataDirectory, StoreConnection, urls), builder =>
         {
             builder.Logging.AddProvider(new CollectingLoggerProvider(Logs));
             configure?.Invoke(builder);

@@ -1,3 +1,4 @@
+using CityBrain.Cockpit.Tasks;
 using CityBrain.Hub.Security;
 using CityBrain.Kernel.Errors;
 using CityBrain.Kernel.Hosting;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace CityBrain.Cockpit.Evaluation;
 
@@ -21,7 +23,9 @@ internal static class EvaluationApi
     public static IServiceCollection AddEvaluation(this IServiceCollection services)
     {
         services.AddSingleton<Kernel.Storage.IMigrationSet, EvaluationMigrations>();
-        services.AddSingleton(_ => LifecycleRules.Embedded());
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<TaskOptions>>().Value.LifecycleRulesFile is { } file
+            ? LifecycleRules.Parse(RulesFile.Read(file), file)
+            : LifecycleRules.Embedded());
         services.AddSingleton<ScenarioService>();
         services.AddSingleton<IScenarioUsage>(sp => sp.GetRequiredService<ScenarioService>());
         services.AddHostedService<LifecycleService>();

@@ -36,6 +36,14 @@ internal sealed class IndicatorHistory(IOperationalStore store)
         return raised;
     }
 
+    /// <summary>Deletes the values stored before <paramref name="before"/>; answers how many.</summary>
+    public async Task<int> DeleteBeforeAsync(DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM cockpit_values WHERE at < @before", new { before = before.ToUnixTimeMilliseconds() }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>The latest values for an area, oldest first.</summary>
     public async Task<IReadOnlyList<HistoryPoint>> ReadAsync(string indicator, string area, int limit, CancellationToken cancellationToken)
     {

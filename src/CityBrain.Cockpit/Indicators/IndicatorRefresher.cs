@@ -12,10 +12,18 @@ namespace CityBrain.Cockpit.Indicators;
 /// announces them. A failed or timed-out query leaves the history as it was and shows its reason on the tile.
 /// </summary>
 internal sealed partial class IndicatorRefresher(
-    IndicatorCatalog catalog, IndicatorReader reader, IndicatorHistory history, CockpitFeed feed, TimeProvider time, ILogger<IndicatorRefresher> logger)
+    IndicatorCatalog catalog, IndicatorReader reader, IndicatorHistory history, CockpitFeed feed, IEnumerable<ILiveMetricSource> liveSources,
+    TimeProvider time, ILogger<IndicatorRefresher> logger)
     : BackgroundService
 {
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Changes of a pushed metric within this window make one refresh (a source may change many times a second).</summary>
+    internal static readonly TimeSpan PushDebounce = TimeSpan.FromMilliseconds(20);
+
+    private readonly ILiveMetricChanges[] _pushing = [.. liveSources.OfType<ILiveMetricChanges>()];
+    private readonly ConcurrentDictionary<string, byte> _pushPending = new(StringComparer.Ordinal);
+    private CancellationToken _stopping;
 
     private readonly ConcurrentDictionary<string, DateTimeOffset> _due = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _running = new(StringComparer.Ordinal);
@@ -27,6 +35,11 @@ internal sealed partial class IndicatorRefresher(
         {
             await catalog.LoadAsync(stoppingToken);
             feed.Seed(await history.RecentWarningsAsync(CockpitFeed.WarningsKept, catalog.Find, stoppingToken));
+            _stopping = stoppingToken;
+            foreach (var source in _pushing)
+            {
+                source.MetricChanged += OnMetricChanged;
+            }
             using var timer = new PeriodicTimer(Tick, time);
             do
             {
@@ -48,6 +61,49 @@ internal sealed partial class IndicatorRefresher(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             // Stopping.
+        }
+        finally
+        {
+            foreach (var source in _pushing)
+            {
+                source.MetricChanged -= OnMetricChanged;
+            }
+        }
+    }
+
+    /// <summary>A pushed metric changed: refresh its indicators shortly, once for a burst of changes.</summary>
+    private void OnMetricChanged(string metric)
+    {
+        foreach (var definition in catalog.All)
+        {
+            if (definition.Source == IndicatorSource.Metric && definition.Query == metric && _pushPending.TryAdd(definition.Code, 0))
+            {
+                _ = RefreshPushedAsync(definition.Code);
+            }
+        }
+    }
+
+    private async Task RefreshPushedAsync(string code)
+    {
+        try
+        {
+            await Task.Delay(PushDebounce, time, _stopping);
+            // Cleared before reading, so that a change during the refresh schedules another one rather than being lost.
+            _pushPending.TryRemove(code, out _);
+            if (catalog.Find(code) is { } definition)
+            {
+                // Fresh now: the interval (the safety net) counts from here, and a poll does not queue behind this refresh.
+                _due[code] = time.GetUtcNow().AddSeconds(definition.RefreshSeconds);
+            }
+            await RefreshAsync(code, _stopping);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+        catch (Kernel.Errors.NotFoundException)
+        {
+            // The indicator was removed meanwhile.
         }
     }
 

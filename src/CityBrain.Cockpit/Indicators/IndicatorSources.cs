@@ -18,6 +18,17 @@ public interface ILiveMetricSource
     ValueTask<IndicatorReading?> ReadAsync(string metric, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// A live metric source that says when a metric changes (implemented beside <see cref="ILiveMetricSource"/>): the
+/// indicators on that metric are refreshed at once, a burst of changes coalesced into one refresh, instead of waiting for
+/// their next interval. The interval still applies as a safety net.
+/// </summary>
+public interface ILiveMetricChanges
+{
+    /// <summary>Raised with the metric's name after its value changed; handlers return at once.</summary>
+    event Action<string>? MetricChanged;
+}
+
 /// <summary>Queries over the data lake; implemented by the data module. Without it, lake indicators show "source not available".</summary>
 public interface ILakeQuery
 {

@@ -33,10 +33,27 @@ internal sealed class AverageClosureDaysMetric(SupervisionService supervision) :
             .Select(u => new LeaderboardScore(u.Unit, u.AverageClosureDays!.Value, u.Closed)).ToList();
 }
 
-/// <summary>The leaderboard (赛马榜): units, or districts (units grouped by division code, scores weighted), ranked on one metric.</summary>
-internal sealed class LeaderboardService(IEnumerable<ILeaderboardMetric> metrics, IRegistryReader registry)
+/// <summary>Metrics that come and go with their module's data (the cockpit's indicators); read each time the list is needed.</summary>
+internal interface ILeaderboardMetricProvider
 {
-    public IReadOnlyList<ILeaderboardMetric> Metrics { get; } = metrics.ToList();
+    IReadOnlyList<ILeaderboardMetric> Metrics { get; }
+}
+
+/// <summary>A metric whose figures belong to districts themselves (an indicator's values by area), not to units.</summary>
+internal interface IDistrictLeaderboardMetric
+{
+    IReadOnlyDictionary<string, double> DistrictScores();
+}
+
+/// <summary>
+/// The leaderboard (赛马榜): units, or districts (units grouped by division code, scores weighted), ranked on one metric;
+/// districts also on an indicator's latest values by district.
+/// </summary>
+internal sealed class LeaderboardService(IEnumerable<ILeaderboardMetric> metrics, IEnumerable<ILeaderboardMetricProvider> providers, IRegistryReader registry)
+{
+    private readonly IReadOnlyList<ILeaderboardMetric> _fixed = metrics.ToList();
+
+    public IReadOnlyList<ILeaderboardMetric> Metrics => [.. _fixed, .. providers.SelectMany(p => p.Metrics)];
 
     public async Task<Leaderboard> RankAsync(string? by, string? metricCode, CancellationToken cancellationToken)
     {
@@ -49,8 +66,17 @@ internal sealed class LeaderboardService(IEnumerable<ILeaderboardMetric> metrics
         var metric = Metrics.FirstOrDefault(m => m.Code == metricCode)
             ?? throw new ValidationFailedException("metric", $"'{metricCode}' is not a metric; the metrics are {string.Join(", ", Metrics.Select(m => m.Code))}");
 
-        var scores = await metric.ScoresAsync(cancellationToken);
         var rows = new List<(string Key, string? Name, double Value, int Weight)>();
+        if (metric is IDistrictLeaderboardMetric districtMetric)
+        {
+            if (by != "district")
+            {
+                throw new ValidationFailedException("by", $"'{metric.Code}' is an indicator's figure by district: rank it by 'district'");
+            }
+            rows.AddRange(districtMetric.DistrictScores().Select(d => (d.Key, (string?)null, d.Value, 1)));
+            return Ordered(metric, by, rows);
+        }
+        var scores = await metric.ScoresAsync(cancellationToken);
         if (by == "unit")
         {
             foreach (var score in scores)
@@ -73,6 +99,11 @@ internal sealed class LeaderboardService(IEnumerable<ILeaderboardMetric> metrics
                 rows.Add((district, null, value, weight));
             }
         }
+        return Ordered(metric, by, rows);
+    }
+
+    private static Leaderboard Ordered(ILeaderboardMetric metric, string by, List<(string Key, string? Name, double Value, int Weight)> rows)
+    {
         var ordered = (metric.HigherIsBetter ? rows.OrderByDescending(r => r.Value) : rows.OrderBy(r => r.Value)).ThenBy(r => r.Key, StringComparer.Ordinal).ToList();
         var entries = new List<LeaderboardEntry>();
         for (var i = 0; i < ordered.Count; i++)

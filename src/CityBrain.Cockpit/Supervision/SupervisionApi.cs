@@ -1,3 +1,4 @@
+using CityBrain.Cockpit.Tasks;
 using CityBrain.Hub.Security;
 using CityBrain.Kernel.Errors;
 using Microsoft.AspNetCore.Builder;
@@ -5,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace CityBrain.Cockpit.Supervision;
 
@@ -13,7 +15,9 @@ internal static class SupervisionApi
 {
     public static IServiceCollection AddSupervision(this IServiceCollection services)
     {
-        services.AddSingleton(_ => SupervisionRules.Embedded());
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<TaskOptions>>().Value.SupervisionRulesFile is { } file
+            ? SupervisionRules.Parse(RulesFile.Read(file), file)
+            : SupervisionRules.Embedded());
         services.AddSingleton<SupervisionService>();
         services.AddSingleton<ILeaderboardMetric, OnTimeRateMetric>();
         services.AddSingleton<ILeaderboardMetric, AverageClosureDaysMetric>();

@@ -28,8 +28,9 @@ public sealed record SupervisionBoard(
 public sealed record LeaderboardScore(string Unit, double Value, int Weight);
 
 /// <summary>
-/// A metric the leaderboard (赛马榜) can rank by. The task metrics are built in; indicator-based metrics are registered by
-/// their module as more <see cref="ILeaderboardMetric"/> singletons.
+/// A metric the leaderboard (赛马榜) can rank by. The task metrics are built in; another module registers its own as more
+/// <see cref="ILeaderboardMetric"/> singletons. (The cockpit's indicators, which come and go, rank districts as
+/// <c>indicator:&lt;code&gt;</c>.)
 /// </summary>
 public interface ILeaderboardMetric
 {

@@ -25,12 +25,15 @@ public static class TaskState
     public const string Closed = "closed";
 }
 
-/// <summary>Where a task came from: a leader's own initiative, a cockpit warning, a data-quality problem.</summary>
+/// <summary>Where a task came from: a leader's own initiative, a cockpit warning, a data-quality problem, a policy appeal disputing a unit's data.</summary>
 public static class TaskSource
 {
     public const string Manual = "manual";
     public const string Warning = "warning";
     public const string DataQuality = "data-quality";
+    public const string PolicyAppeal = "policy-appeal";
+
+    public static readonly IReadOnlyList<string> All = [Manual, Warning, DataQuality, PolicyAppeal];
 }
 
 /// <summary>

@@ -32,4 +32,13 @@ public sealed class TaskOptions
 
     /// <summary>How often overdue tasks are looked for. Default one minute.</summary>
     public TimeSpan EscalationInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// A city's own published supervision rules (a YAML file with the fields of the embedded supervision-rules.yaml) instead
+    /// of the defaults. Read and checked at start: a missing or wrong file stops the start, naming the file and the field.
+    /// </summary>
+    public string? SupervisionRulesFile { get; set; }
+
+    /// <summary>A city's own scenario lifecycle rules (the fields of the embedded lifecycle-rules.yaml), checked at start likewise.</summary>
+    public string? LifecycleRulesFile { get; set; }
 }

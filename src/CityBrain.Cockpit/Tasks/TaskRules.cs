@@ -60,6 +60,10 @@ internal static class ATaskMovesOnlyAlongItsWorkflow
         [TaskActions.Return] = ([TaskState.Completed], TaskState.Reopened),
     };
 
+    /// <summary>Whether a task in <paramref name="status"/> may take <paramref name="action"/> (the pages offer only these).</summary>
+    public static bool Allows(string status, string action) =>
+        status != TaskState.Closed && Moves.TryGetValue(action, out var move) && move.From.Contains(status, StringComparer.Ordinal);
+
     /// <summary>The state after <paramref name="action"/>, or the broken rule.</summary>
     public static string Next(CockpitTask task, string action)
     {

@@ -78,9 +78,9 @@ internal sealed partial class TaskService(
                 break;
         }
         var source = dispatch.Source ?? TaskSource.Manual;
-        if (source is not (TaskSource.Manual or TaskSource.Warning or TaskSource.DataQuality))
+        if (!TaskSource.All.Contains(source))
         {
-            errors["source"] = [$"the source is {TaskSource.Manual}, {TaskSource.Warning} or {TaskSource.DataQuality}"];
+            errors["source"] = [$"the source is one of {string.Join(", ", TaskSource.All)}"];
         }
         else if (source != TaskSource.Manual && string.IsNullOrWhiteSpace(dispatch.SourceRef))
         {

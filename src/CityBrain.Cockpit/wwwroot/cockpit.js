@@ -7,8 +7,12 @@ window.cityCockpit = (() => {
     if (!el) return null;
     let c = echarts.getInstanceByDom(el);
     if (!c) {
-      c = echarts.init(el);
-      new ResizeObserver(() => c.resize()).observe(el);
+      const created = echarts.init(el);
+      // A page that leaves disposes its charts, but the observer may still fire once as the element goes away:
+      // resizing a disposed chart throws.
+      const observer = new ResizeObserver(() => { if (created.isDisposed()) observer.disconnect(); else created.resize(); });
+      observer.observe(el);
+      c = created;
     }
     return c;
   }
@@ -60,3 +64,17 @@ window.cityCockpit = (() => {
     },
   };
 })();
+
+// The pages' live connection (the Blazor circuit) on a screen left on for days: after a drop, retry every second at
+// first, then every 5 s, without a limit; once back, the circuit resends what changed meanwhile. A circuit the server no
+// longer knows (it restarted) cannot be resumed: the page reloads and shows the current state.
+document.addEventListener('DOMContentLoaded', () => {
+  document.addEventListener('components-reconnect-state-changed', e => {
+    if (e.detail && e.detail.state === 'rejected') location.reload();
+  }, true);
+  Blazor.start({
+    circuit: {
+      reconnectionOptions: { maxRetries: 1000000, retryIntervalMilliseconds: attempt => attempt < 10 ? 1000 : 5000 },
+    },
+  });
+});

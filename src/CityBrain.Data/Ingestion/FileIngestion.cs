@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -23,6 +24,8 @@ internal sealed class FileIngestion(Lake.Lake lake, IAuditLog audit, TimeProvide
     public const int MaxFieldBytes = 64 * 1024;
 
     private static readonly Encoding Gbk = CreateGbk();
+
+    private static readonly SearchValues<byte> CsvDelimiters = SearchValues.Create("\",\n"u8);
 
     public async Task<UploadResult> LoadAsync(string dataset, string filePath, string fileName, string format, IReadOnlyList<string>? declaredColumns, string actor, CancellationToken cancellationToken)
     {
@@ -74,9 +77,10 @@ internal sealed class FileIngestion(Lake.Lake lake, IAuditLog audit, TimeProvide
         {
             var header = CheckCsv(bytes, fileName);
             CheckColumns(dataset, fileName, header, expected);
-            return Load(connection, dataset, header, fileName, load =>
-                Lake.Lake.Execute(connection, $"INSERT INTO {load.StagingTable} SELECT {string.Join(", ", header.Select(Lake.Lake.Quote))} FROM read_csv($1, header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', strict_mode = true, max_line_size = 4000000)",
-                    null, utf8Path)) with { Encoding = encoding };
+            var columns = string.Join(", ", header.Select(Lake.Lake.Quote));
+            return LoadAsParquet(connection, dataset, header, fileName, file =>
+                Lake.Lake.Execute(connection, $"COPY (SELECT {columns} FROM read_csv({Lake.Lake.Literal(utf8Path)}, header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"', strict_mode = true, max_line_size = 4000000)) TO {Lake.Lake.Literal(file)} (FORMAT parquet)"))
+                with { Encoding = encoding };
         }
         finally
         {
@@ -100,35 +104,42 @@ internal sealed class FileIngestion(Lake.Lake lake, IAuditLog audit, TimeProvide
         var fieldStart = 0;
         var quoted = false;
         var quoteRow = 0;
+        // Jumps from one quote, comma or line end to the next (vectorised search): most bytes are inside fields.
         var i = 0;
-        for (; i < bytes.Length; i++)
+        while (i < bytes.Length)
         {
-            var b = bytes[i];
             if (quoted)
             {
-                if (b == '"')
+                var quote = bytes[i..].IndexOf((byte)'"');
+                var inside = quote < 0 ? bytes[i..] : bytes.Slice(i, quote);
+                row += inside.Count((byte)'\n');
+                if (quote < 0)
                 {
-                    if (i + 1 < bytes.Length && bytes[i + 1] == '"')
-                    {
-                        i++;
-                    }
-                    else
-                    {
-                        quoted = false;
-                    }
+                    break;
                 }
-                else if (b == '\n')
+                i += quote;
+                if (i + 1 < bytes.Length && bytes[i + 1] == '"')
                 {
-                    row++;
+                    i += 2;
+                    continue;
                 }
+                quoted = false;
+                i++;
                 continue;
             }
+            var next = bytes[i..].IndexOfAny(CsvDelimiters);
+            if (next < 0)
+            {
+                break;
+            }
+            i += next;
+            var b = bytes[i];
             if (b == '"')
             {
                 quoted = true;
                 quoteRow = row;
             }
-            else if (b is (byte)',' or (byte)'\n')
+            else
             {
                 var end = i > 0 && bytes[i - 1] == '\r' && b == '\n' ? i - 1 : i;
                 if (end - fieldStart > MaxFieldBytes)
@@ -148,6 +159,7 @@ internal sealed class FileIngestion(Lake.Lake lake, IAuditLog audit, TimeProvide
                     fields = 0;
                 }
             }
+            i++;
         }
         if (quoted)
         {
@@ -186,7 +198,8 @@ internal sealed class FileIngestion(Lake.Lake lake, IAuditLog audit, TimeProvide
         }
         catch (JsonException e)
         {
-            throw Fault(fileName, (int)(e.LineNumber ?? 0) + 1, null, "is not valid JSON: " + e.Message);
+            // A JSON file's lines are not its records: the fault is placed by line and byte, as the parser found it.
+            throw Fault(fileName, 0, null, $"is not valid JSON at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}");
         }
         using (document)
         {
@@ -256,20 +269,53 @@ internal sealed class FileIngestion(Lake.Lake lake, IAuditLog audit, TimeProvide
             throw Fault(fileName, 0, null, "is not a readable Parquet file: " + e.Message.Split('\n')[0]);
         }
         CheckColumns(dataset, fileName, columns, expected);
-        return Load(connection, dataset, columns, fileName, load =>
-            Lake.Lake.Execute(connection, $"INSERT INTO {load.StagingTable} SELECT {string.Join(", ", columns.Select(c => $"CAST({Lake.Lake.Quote(c)} AS VARCHAR)"))} FROM read_parquet($1)", null, path));
+        return LoadAsParquet(connection, dataset, columns, fileName, file =>
+        {
+            File.Copy(path, file, overwrite: true);
+            CheckParquetFields(connection, file, fileName, columns);
+        });
     }
 
-    /// <summary>Stages the file as the next version and commits it, or drops the staging table when anything fails.</summary>
+    /// <summary>The CSV pass's field-size rule for Parquet: the first field over <see cref="MaxFieldBytes"/> as text, by row and column.</summary>
+    private static void CheckParquetFields(DuckDBConnection connection, string file, string fileName, IReadOnlyList<string> columns)
+    {
+        var lengths = columns.Select(c => $"strlen(CAST({Lake.Lake.Quote(c)} AS VARCHAR)) > {MaxFieldBytes}").ToList();
+        var which = string.Join(" ", columns.Select((c, i) => $"WHEN {lengths[i]} THEN {Lake.Lake.Literal(c)}"));
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT file_row_number, CASE {which} END FROM read_parquet({Lake.Lake.Literal(file)}, file_row_number = true) WHERE {string.Join(" OR ", lengths)} ORDER BY 1 LIMIT 1";
+        using var reader = command.ExecuteReader();
+        if (reader.Read())
+        {
+            throw Fault(fileName, (int)reader.GetInt64(0) + 1, reader.GetString(1), $"a field of more than {MaxFieldBytes:N0} bytes");
+        }
+    }
+
+    /// <summary>Keeps the file as the next version's Parquet file (<see cref="Versions.StartFile"/>) and commits it, or drops it when anything fails.</summary>
+    private UploadResult LoadAsParquet(DuckDBConnection connection, string dataset, IReadOnlyList<string> columns, string fileName, Action<string> writeFile)
+    {
+        var load = Versions.StartFile(connection, dataset, columns, time.GetUtcNow());
+        return Commit(connection, load, fileName, () =>
+        {
+            writeFile(load.ParquetFile!);
+            Versions.ReadFile(connection, load);
+        });
+    }
+
+    /// <summary>Stages the records as the next version's table and commits it, or drops the table when anything fails.</summary>
     private UploadResult Load(DuckDBConnection connection, string dataset, IReadOnlyList<string> columns, string fileName, Action<PendingLoad> fill)
     {
         var load = Versions.Start(connection, dataset, columns, "upload", null, time.GetUtcNow());
+        return Commit(connection, load, fileName, () => fill(load));
+    }
+
+    private UploadResult Commit(DuckDBConnection connection, PendingLoad load, string fileName, Action fill)
+    {
         try
         {
-            fill(load);
+            fill();
             var version = Versions.Commit(connection, load, new Lineage("upload", FileName: fileName), -1, null, new Dictionary<string, string>(), time.GetUtcNow());
-            Lake.Lake.Execute(connection, "UPDATE lake_versions SET added_rows = row_count WHERE dataset = $1 AND version = $2", null, dataset, version.Version);
-            return new UploadResult(dataset, version.Version, version.RowCount, "UTF-8");
+            Lake.Lake.Execute(connection, "UPDATE lake_versions SET added_rows = row_count WHERE dataset = $1 AND version = $2", null, load.Dataset, version.Version);
+            return new UploadResult(load.Dataset, version.Version, version.RowCount, "UTF-8");
         }
         catch (DuckDBException e)
         {

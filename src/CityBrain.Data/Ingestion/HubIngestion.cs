@@ -56,6 +56,8 @@ internal sealed class HubIngestion(Lake.Lake lake, IRegistryReader registry, IGr
         {
             var current = Versions.Current(connection, mapping.Dataset);
             var columns = current?.Columns ?? [.. dataset.Fields.Select(f => f.Name)];
+            // A mapping naming a field the dataset lacks is refused before anything is fetched or staged.
+            StandardViews.Check(mapping, columns);
             var mode = incremental && current is not null && mapping.Paging.SupportsIncremental ? "incremental" : "full";
             var load = Versions.Pending(connection, mapping.Dataset);
             var resumed = load is not null && load.Mode == mode;
@@ -86,7 +88,6 @@ internal sealed class HubIngestion(Lake.Lake lake, IRegistryReader registry, IGr
                 cancellationToken.ThrowIfCancellationRequested();
             }
 
-            StandardViews.Check(mapping, columns);
             var watermark = Watermark(connection, mapping, load, state);
             var subjects = mapping.Subject.ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
             var version = Versions.Commit(connection, load, new Lineage(mode, mapping.System, mapping.Interface, grant.Id), load.Rows - baseRows, watermark, subjects, time.GetUtcNow());

@@ -14,6 +14,9 @@ internal sealed class DataOptions
     /// <summary>How often every mapped dataset is pulled again (incrementally where its source allows). Default 1 hour.</summary>
     [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
     public TimeSpan IngestEvery { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>The datasets pulled on the schedule (codes such as <c>ybj.setl</c>). Default: empty, meaning every mapped dataset.</summary>
+    public List<string> Scheduled { get; set; } = [];
 }
 
 /// <summary>
@@ -25,6 +28,10 @@ internal sealed partial class IngestionScheduler(HubIngestion ingestion, IOption
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        foreach (var unknown in options.Value.Scheduled.Where(d => !ingestion.Mappings.Any(m => m.Dataset == d)))
+        {
+            LogUnknown(unknown);
+        }
         using var timer = new PeriodicTimer(options.Value.IngestEvery, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
@@ -38,19 +45,28 @@ internal sealed partial class IngestionScheduler(HubIngestion ingestion, IOption
         {
             return;
         }
-        foreach (var mapping in ingestion.Mappings)
+        var scheduled = options.Value.Scheduled;
+        foreach (var mapping in ingestion.Mappings.Where(m => scheduled.Count == 0 || scheduled.Contains(m.Dataset, StringComparer.Ordinal)))
         {
             try
             {
                 var pulled = await ingestion.PullAsync(access, mapping, incremental: true, null, cancellationToken);
                 LogPulled(mapping.Dataset, pulled.Version, pulled.AddedRows);
             }
-            catch (Exception e) when (e is ProblemException or HttpRequestException)
+            catch (ProblemException e)
             {
-                LogFailed(mapping.Dataset, e.Message);
+                // Drift names fields only; any other failure may quote a department's answer, which can hold personal data.
+                LogFailed(mapping.Dataset, e is BusinessRuleViolationException ? e.Message : $"{e.Status} {e.Title}");
+            }
+            catch (HttpRequestException e)
+            {
+                LogFailed(mapping.Dataset, "hub unreachable: " + e.HttpRequestError);
             }
         }
     }
+
+    [LoggerMessage(EventId = 4103, Level = LogLevel.Warning, Message = "Data:Scheduled names {Dataset}, which no source mapping pulls; it is skipped")]
+    private partial void LogUnknown(string dataset);
 
     [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Scheduled pull of {Dataset}: version {Version}, {Added} rows added")]
     private partial void LogPulled(string dataset, long version, long added);

@@ -13,6 +13,10 @@ internal sealed class SourceMapping
 {
     public string Dataset { get; set; } = "";
 
+    /// <summary>The file the mapping was read from (<c>Ingestion/Sources/gaj.yaml</c>), named in errors about it.</summary>
+    [YamlIgnore]
+    public string File { get; set; } = "";
+
     public string System { get; set; } = "";
 
     public string Interface { get; set; } = "";
@@ -99,7 +103,12 @@ internal static class SourceMappings
         foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith("CityBrain.Data.Ingestion.Sources.", StringComparison.Ordinal) && n.EndsWith(".yaml", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
         {
             using var reader = new StreamReader(assembly.GetManifestResourceStream(name)!);
-            mappings.AddRange(deserializer.Deserialize<SourceFile>(reader).Datasets);
+            var file = "Ingestion/Sources/" + name["CityBrain.Data.Ingestion.Sources.".Length..];
+            mappings.AddRange(deserializer.Deserialize<SourceFile>(reader).Datasets.Select(m =>
+            {
+                m.File = file;
+                return m;
+            }));
         }
         return [.. mappings.OrderBy(m => m.Paging.Style == "lookup" ? 1 : 0).ThenBy(m => m.Dataset, StringComparer.Ordinal)];
     }

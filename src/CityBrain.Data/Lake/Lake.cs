@@ -20,6 +20,7 @@ internal sealed class Lake : IDisposable
     {
         Directory.CreateDirectory(lakeDirectory);
         FilePath = Path.Combine(lakeDirectory, "lake.duckdb");
+        Directory.CreateDirectory(Path.Combine(lakeDirectory, VersionFilesFolder));
         _connectionString = "Data Source=" + FilePath;
         using var connection = new DuckDBConnection(_connectionString);
         connection.Open();
@@ -27,9 +28,17 @@ internal sealed class Lake : IDisposable
         // Quality and classification keep their tables beside the datasets they judge (docs/data-quality.md).
         Execute(connection, Quality.QualityStore.Schema);
         Execute(connection, Classification.ClassificationStore.Schema);
+        Versions.RepointFiles(connection);
     }
 
     public string FilePath { get; }
+
+    /// <summary>The folder beside the lake file where uploaded versions are kept as Parquet files (docs/data.md).</summary>
+    private const string VersionFilesFolder = "versions";
+
+    /// <summary>The Parquet file of an uploaded version, beside the lake file: <c>versions/ds_gaj_rk_v3.parquet</c>.</summary>
+    public static string VersionFile(string lakeFilePath, string versionTable) =>
+        Path.Combine(Path.GetDirectoryName(lakeFilePath)!, VersionFilesFolder, versionTable + ".parquet");
 
     /// <summary>
     /// A connection for reading: the dataset views (<c>gaj_rk</c>), the standard views (<c>std_person</c>) and the
@@ -89,6 +98,9 @@ internal sealed class Lake : IDisposable
 
     /// <summary><c>gaj.rk</c> → <c>gaj_rk</c>: the view name of a dataset code.</summary>
     public static string ViewName(string datasetCode) => datasetCode.Replace('.', '_');
+
+    /// <summary>A SQL string literal, for the places DuckDB takes no parameter (a file path in a view).</summary>
+    public static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     public static string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 

@@ -12,15 +12,16 @@ namespace CityBrain.Data.Lake;
 /// </summary>
 internal static class StandardViews
 {
-    /// <summary>Refuses a mapping that names a field the dataset does not have, before anything is committed.</summary>
+    /// <summary>Refuses a mapping that names a field the dataset does not have, naming the mapping's file, the entry and the field.</summary>
     public static void Check(SourceMapping mapping, IReadOnlyList<string> columns)
     {
-        var missing = mapping.Standard.Values.SelectMany(m => m.Values).Select(v => v.Split('|')[0])
-            .Concat(mapping.Subject.Values)
-            .Where(f => !columns.Contains(f, StringComparer.Ordinal)).Distinct(StringComparer.Ordinal).ToList();
+        var named = mapping.Standard.SelectMany(view => view.Value.Select(f => (Entry: $"standard.{view.Key}.{f.Key}", Field: f.Value.Split('|')[0])))
+            .Concat(mapping.Subject.Select(s => (Entry: "subject." + s.Key, Field: s.Value)));
+        var missing = named.Where(n => !columns.Contains(n.Field, StringComparer.Ordinal)).ToList();
         if (missing.Count > 0)
         {
-            throw new ValidationFailedException("mapping", $"the mapping of {mapping.Dataset} names {string.Join(", ", missing)}, which {mapping.Dataset} does not have (columns: {string.Join(", ", columns)})");
+            var where = string.IsNullOrEmpty(mapping.File) ? mapping.Dataset : $"{mapping.File}, dataset {mapping.Dataset}";
+            throw new ValidationFailedException("mapping", $"{where}: {string.Join("; ", missing.Select(m => $"{m.Entry} names column {m.Field}"))}, which {mapping.Dataset} does not have (columns: {string.Join(", ", columns)}); nothing was loaded");
         }
     }
 

@@ -25,7 +25,8 @@ internal sealed record DatasetVersion(
 internal sealed record Lineage(string Mode, string? SourceSystem = null, string? SourceInterface = null, string? GrantId = null, string? FileName = null);
 
 /// <summary>A load under way: its table, not yet visible, and how far it got (the paging state), so a killed load resumes.</summary>
-internal sealed record PendingLoad(string Dataset, long Version, string StagingTable, string Mode, IReadOnlyList<string> Columns, string? State, long Rows);
+/// <param name="ParquetFile">For an upload kept as a Parquet file: the file, which <see cref="PendingLoad.StagingTable"/> (a view) reads.</param>
+internal sealed record PendingLoad(string Dataset, long Version, string StagingTable, string Mode, IReadOnlyList<string> Columns, string? State, long Rows, string? ParquetFile = null);
 
 /// <summary>
 /// The version life cycle on a write connection: start (or find) a pending load, append pages (each page and
@@ -65,7 +66,7 @@ internal static class Versions
         var version = (basedOn?.Version ?? (long?)Lake.Scalar(connection, "SELECT max(version) FROM lake_versions WHERE dataset = $1", null, dataset) ?? 0) + 1;
         var table = Lake.VersionTable(dataset, version);
         using var tx = connection.BeginTransaction();
-        Lake.Execute(connection, $"DROP TABLE IF EXISTS {table}", tx);
+        Drop(connection, table, tx);
         Lake.Execute(connection, $"CREATE TABLE {table} ({string.Join(", ", columns.Select(c => Lake.Quote(c) + " VARCHAR"))})", tx);
         if (basedOn is not null)
         {
@@ -76,6 +77,59 @@ internal static class Versions
         Lake.Execute(connection, "INSERT INTO lake_loads VALUES ($1, $2, $3, $4, NULL, $5, $6)", tx, dataset, version, table, mode, rows, now.UtcDateTime);
         tx.Commit();
         return new PendingLoad(dataset, version, table, mode, columns, null, rows);
+    }
+
+    /// <summary>
+    /// Starts an uploaded version kept as a Parquet file beside the lake file (<see cref="PendingLoad.ParquetFile"/>):
+    /// the caller writes the file, <see cref="ReadFile"/> puts a view named like a version table over it, every column
+    /// as text. The file is the version's storage: copying the rows into a DuckDB table costs more than the whole
+    /// upload's parsing (docs/benchmarks.md). Until <see cref="Commit"/> switches the dataset's view to it, it is as
+    /// invisible as a table being filled.
+    /// </summary>
+    public static PendingLoad StartFile(DuckDBConnection connection, string dataset, IReadOnlyList<string> columns, DateTimeOffset now)
+    {
+        var version = ((long?)Lake.Scalar(connection, "SELECT max(version) FROM lake_versions WHERE dataset = $1", null, dataset) ?? 0) + 1;
+        var table = Lake.VersionTable(dataset, version);
+        using var tx = connection.BeginTransaction();
+        Drop(connection, table, tx);
+        Lake.Execute(connection, "DELETE FROM lake_loads WHERE dataset = $1", tx, dataset);
+        Lake.Execute(connection, "INSERT INTO lake_loads VALUES ($1, $2, $3, 'upload', NULL, 0, $4)", tx, dataset, version, table, now.UtcDateTime);
+        tx.Commit();
+        return new PendingLoad(dataset, version, table, "upload", columns, null, 0, Lake.VersionFile(LakeFile(connection, null), table));
+    }
+
+    /// <summary>Puts the version's view over its written Parquet file.</summary>
+    public static void ReadFile(DuckDBConnection connection, PendingLoad load) =>
+        Lake.Execute(connection, $"CREATE OR REPLACE VIEW {load.StagingTable} AS SELECT {string.Join(", ", load.Columns.Select(c => $"CAST({Lake.Quote(c)} AS VARCHAR) AS {Lake.Quote(c)}"))} FROM read_parquet({Lake.Literal(load.ParquetFile!)})");
+
+    /// <summary>
+    /// Points every committed upload's view at its file beside this lake file. The views name their files by absolute
+    /// path (DuckDB resolves a relative one against the process's folder), so a data folder moved or restored elsewhere
+    /// is re-pointed when the lake opens.
+    /// </summary>
+    public static void RepointFiles(DuckDBConnection connection)
+    {
+        var lakeFile = LakeFile(connection, null);
+        var stale = new List<(string Table, string Dataset, long Version, string[] Columns)>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = """
+                SELECT v.table_name, v.dataset, v.version, v.columns, w.sql FROM lake_versions v
+                JOIN duckdb_views() w ON w.view_name = v.table_name AND w.database_name = current_database()
+                """;
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                if (!reader.GetString(4).Contains(Lake.Literal(Lake.VersionFile(lakeFile, reader.GetString(0))), StringComparison.Ordinal))
+                {
+                    stale.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2), JsonSerializer.Deserialize<string[]>(reader.GetString(3))!));
+                }
+            }
+        }
+        foreach (var (table, dataset, version, columns) in stale)
+        {
+            ReadFile(connection, new PendingLoad(dataset, version, table, "upload", columns, null, 0, Lake.VersionFile(lakeFile, table)));
+        }
     }
 
     /// <summary>Appends one page and the paging state after it, atomically: a resumed load neither skips nor repeats a page.</summary>
@@ -128,10 +182,21 @@ internal static class Versions
     public static void Abandon(DuckDBConnection connection, PendingLoad load)
     {
         using var tx = connection.BeginTransaction();
-        Lake.Execute(connection, $"DROP TABLE IF EXISTS {load.StagingTable}", tx);
+        Drop(connection, load.StagingTable, tx);
         Lake.Execute(connection, "DELETE FROM lake_loads WHERE dataset = $1", tx, load.Dataset);
         tx.Commit();
     }
+
+    /// <summary>Drops a version that never became visible: its table, or its view and the Parquet file beside the lake.</summary>
+    private static void Drop(DuckDBConnection connection, string table, DbTransaction tx)
+    {
+        var isView = Convert.ToInt64(Lake.Scalar(connection, "SELECT count(*) FROM duckdb_views() WHERE view_name = $1", tx, table), CultureInfo.InvariantCulture) > 0;
+        Lake.Execute(connection, isView ? $"DROP VIEW {table}" : $"DROP TABLE IF EXISTS {table}", tx);
+        File.Delete(Lake.VersionFile(LakeFile(connection, tx), table));
+    }
+
+    private static string LakeFile(DuckDBConnection connection, DbTransaction? tx) =>
+        (string)Lake.Scalar(connection, "SELECT path FROM duckdb_databases() WHERE database_name = current_database()", tx)!;
 
     public static IReadOnlyList<string> Columns(DbConnection connection, string table)
     {

@@ -61,6 +61,7 @@ public static class CityBrainCommands
         root.Subcommands.Add(registry);
         root.Subcommands.Add(CityCommand.Build());
         root.Subcommands.Add(AddressCommand.Build(data));
+        root.Subcommands.Add(PolicyCommand.Build(result => Settings(result, data, store, null)));
         root.Subcommands.Add(TrafficCommand.Build());
         return root;
     }

@@ -88,14 +88,15 @@ internal static class ServeCommand
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            var summary = await DataBootstrap.IngestDemoCityAsync(app.Services, hub, incremental: true, stopping);
-            foreach (var dataset in summary.Datasets)
-            {
-                AnsiConsole.MarkupLine($"lake: {Markup.Escape(dataset.Dataset)} version {dataset.Version}, {dataset.RowCount:N0} rows ({dataset.Mode})");
-            }
+            // Each dataset is printed as it lands: the whole pull takes minutes on a small machine.
+            var landed = new SynchronousProgress<DatasetIngestion>(dataset => AnsiConsole.MarkupLine(
+                $"lake: {Markup.Escape(dataset.Dataset)} version {dataset.Version}, {dataset.RowCount:N0} rows ({dataset.Mode}), {clock.Elapsed.TotalSeconds:N0} s"));
+            var summary = await DataBootstrap.IngestDemoCityAsync(app.Services, hub, incremental: true, landed, stopping);
             AnsiConsole.MarkupLine($"lake: {summary.Datasets.Count} datasets ingested in {clock.Elapsed.TotalSeconds:N0} s");
             var quality = await DataBootstrap.RunQualityAsync(app.Services, stopping);
             AnsiConsole.MarkupLine($"quality: {quality.Datasets.Count} datasets scored (catalog), {quality.Tasks.Count} problems sent to their units as rectification tasks");
+            var grants = await Scenarios.Policy.Grants.PolicyGrants.RequestDemoGrantsAsync(app.Services, hub, stopping);
+            AnsiConsole.MarkupLine($"policy: the shipped policies' sharing requests filed, {grants} approved by the datasets' owning units");
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -112,4 +113,10 @@ internal static class ServeCommand
     private static bool OnlyLoopback(string urls) => urls.Split(';', StringSplitOptions.RemoveEmptyEntries).All(url =>
         Uri.TryCreate(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri) &&
         (uri.IsLoopback || uri.Host == "localhost"));
+}
+
+/// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and could print out of order).</summary>
+file sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
 }

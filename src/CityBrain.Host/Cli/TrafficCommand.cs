@@ -154,9 +154,9 @@ internal static class TrafficCommand
                 error.WriteLine(e.Message);
                 return 2;
             }
-            foreach (var controller in TrafficRun.Controllers)
+            foreach (var result in TrafficRun.RunEveryController(network, demand, 3600, seed, cancellationToken))
             {
-                var result = TrafficRun.Run(network, demand, controller, 3600, seed, 1, cancellationToken);
+                var controller = result.Controller;
                 var cityFlow = dataset.CityFlow.GetValueOrDefault(controller);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {dataset.Name} | {controller} | {result.AverageTravelTime:F1} | {result.PaperTravelTime:F1} | {result.Throughput} | {result.AverageQueue:F2} | {result.AverageDelay:F1} | {Cell(cityFlow?.EngineTravelTime)} | {Cell(cityFlow?.PaperTravelTime)} | {Cell(cityFlow?.Throughput)} | {(controller == "best" ? $"{dataset.BestPublished:F1} ({dataset.BestPublishedMethod})" : "")} | {result.WallSeconds:F2} |"));

@@ -21,6 +21,12 @@ internal sealed partial class CityClock(TimeProvider time, DemoCitySettings sett
     private DateTimeOffset _now;
     private decimal _amountToday;
 
+    /// <summary>
+    /// Raised after a tick with the kinds whose counts changed (every kind seen that day when midnight restarts the counts),
+    /// so that the cockpit shows them at once. Handlers return at once and do not throw.
+    /// </summary>
+    public event Action<IReadOnlyCollection<string>>? Advanced;
+
     /// <summary>The city's time and today's counts so far.</summary>
     public sealed record Pulse(DateTimeOffset CityTime, int Speed, IReadOnlyDictionary<string, long> Today,
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>> TodayByDistrict, decimal AmountToday);
@@ -50,14 +56,19 @@ internal sealed partial class CityClock(TimeProvider time, DemoCitySettings sett
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 var target = _cityStart + time.GetElapsedTime(_realStart) * Speed;
+                var changed = new HashSet<string>(StringComparer.Ordinal);
                 lock (_gate)
                 {
                     while (events.Current.Time <= target)
                     {
-                        Count(events.Current);
+                        Count(events.Current, changed);
                         events.MoveNext();
                     }
                     _now = target;
+                }
+                if (changed.Count > 0)
+                {
+                    Advanced?.Invoke(changed);
                 }
             }
         }
@@ -71,14 +82,16 @@ internal sealed partial class CityClock(TimeProvider time, DemoCitySettings sett
         }
     }
 
-    private void Count(CityEvent e)
+    private void Count(CityEvent e, HashSet<string> changed)
     {
         if (e.Time.Date != _now.Date)
         {
+            changed.UnionWith(_today.Keys.Select(k => k.Kind));
             _today.Clear();
             _amountToday = 0;
             _now = e.Time;
         }
+        changed.Add(e.Kind);
         var key = (e.Kind, e.DistrictCode);
         _today[key] = _today.GetValueOrDefault(key) + 1;
         _amountToday += e.Amount;

@@ -22,7 +22,8 @@ internal sealed class PlanController : ISignalController
             _remaining = new double[net.IntersectionCount];
             for (var i = 0; i < net.IntersectionCount; i++)
             {
-                _remaining[i] = net.IntersectionVirtual[i] ? 0 : net.Phases[i][0].Duration;
+                // From the phase the signal shows now: phase 0 on a fresh run, another when this plan takes over mid-run.
+                _remaining[i] = net.IntersectionVirtual[i] ? 0 : net.Phases[i][simulator.PhaseOf(i)].Duration;
             }
             return;
         }
@@ -97,6 +98,12 @@ internal abstract class ActionIntervalController : ISignalController
             _pending = new int[net.IntersectionCount];
             _laneVehicles = new int[net.LaneCount];
             _laneWaiting = new int[net.LaneCount];
+            // The phases the signals show now: all yellow on a fresh run, another controller's when this one takes over mid-run.
+            foreach (var i in Layout.Signals)
+            {
+                _green[i] = simulator.PhaseOf(i);
+                _pending[i] = _green[i];
+            }
         }
         if (simulator.Time == _switchAt)
         {

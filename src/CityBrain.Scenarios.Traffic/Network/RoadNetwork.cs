@@ -20,6 +20,8 @@ public sealed class RoadNetwork
     internal double[] LaneLength { get; init; } = null!;
     internal double[] LaneMaxSpeed { get; init; } = null!;
     internal double[] LaneWidth { get; init; } = null!;
+    /// <summary>Lane polylines as x0, y0, x1, y1, ... (m), cut back at real intersections: where a vehicle on the lane is drawn.</summary>
+    internal double[][] LanePoints { get; init; } = null!;
     /// <summary>Lane links leaving lane l: LaneLinks[LaneLinkStart[l] .. LaneLinkStart[l + 1]).</summary>
     internal int[] LaneLinkStart { get; init; } = null!;
     internal int[] LaneLinks { get; init; } = null!;
@@ -28,6 +30,8 @@ public sealed class RoadNetwork
     internal int[] LinkEndLane { get; init; } = null!;
     internal double[] LinkLength { get; init; } = null!;
     internal int[] LinkRoadLink { get; init; } = null!;
+    /// <summary>Lane link curves as x0, y0, x1, y1, ... (m), the path a vehicle takes across the intersection.</summary>
+    internal double[][] LinkPoints { get; init; } = null!;
 
     internal int[] RoadLinkIntersection { get; init; } = null!;
     internal int[] RoadLinkStartRoad { get; init; } = null!;

@@ -146,6 +146,7 @@ internal sealed partial class CityBuild
         block[CityFile.Enterprises].Field(uscc).Field(name).Field(industry.Code).Field(industry.Name).Field(size).Field(addressId)
             .Field(Date(plan.Established)).Field(legalRepId).Field(employees).Field(_insuredEmployees[e]).Field(layoffs)
             .Money(annualTax).Money(unemploymentPaid).Field(status).EndRow();
+        PolicyTruth.Enterprise(block[CityFile.PolicyEligible], uscc, plan.Status == 0, size, industry.Code, _insuredEmployees[e], layoffs, unemploymentPaid, annualTax);
 
         // 市场监管局: the enterprise registry.
         var qy = new[]

@@ -140,6 +140,7 @@ internal sealed partial class CityBuild
             .Field(c.Medical.ToString().ToLowerInvariant()).Field(c.DisabilityGrade)
             .Field(c.DisabilityGrade > 0 ? Population.DisabilityKindNames[c.DisabilityKind] : "").Field(c.Dibao ? "true" : "false")
             .Field(c.Pension).Field(c.Dead ? Date(c.DeathDay) : "").EndRow();
+        PolicyTruth.Resident(block[CityFile.PolicyEligible], p.Id, c, p.Age, plan.Local);
     }
 
     /// <summary>Picks, for a share of the dead, one department where they still appear alive.</summary>

@@ -3,6 +3,7 @@ using CityBrain.Hub.Security;
 using CityBrain.Kernel.Errors;
 using CityBrain.TestSupport;
 using Dapper;
+using Microsoft.Extensions.Options;
 using static CityBrain.Cockpit.Tests.CockpitServices;
 
 namespace CityBrain.Cockpit.Tests.Evaluation;
@@ -146,6 +147,54 @@ public sealed class ScenarioServiceTests
 
         Assert.Equal(ScenarioState.Online, recovered.Transition.To);
         Assert.StartsWith("reviewToOnline", recovered.Transition.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Evaluate_CitysOwnRulesFile_MovesByItsDaysNotTheDefaults()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"lifecycle-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(file, "trialToOnline: { days: 2, minSatisfaction: 3.0, minUsageRate: 0.0 }\n", TestContext.Current.CancellationToken);
+        try
+        {
+            await using var cockpit = await CreateAsync(TestStores.Sqlite, settings: new Dictionary<string, string?> { ["Cockpit:Tasks:LifecycleRulesFile"] = file });
+            var scenarios = await WithScenarioAsync(cockpit);
+
+            // Two days at 3 stars: online by the city's rule; the defaults would want 14 days at 4.
+            await DayAsync(cockpit, scenarios, users: 1, score: 3);
+            await DayAsync(cockpit, scenarios, users: 1, score: 3);
+            var online = Assert.Single(await scenarios.EvaluateAsync(CancellationToken.None));
+
+            Assert.Equal(ScenarioState.Online, online.Transition.To);
+            Assert.StartsWith("trialToOnline: 2 days", online.Transition.Reason, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Start_WrongOrMissingRulesFile_RefusedNamingTheFileAndField()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"lifecycle-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(file, "reviewToRetired: { days: 0 }\n", TestContext.Current.CancellationToken);
+        try
+        {
+            await using var cockpit = await CreateAsync(TestStores.Sqlite, settings: new Dictionary<string, string?>
+            {
+                ["Cockpit:Tasks:LifecycleRulesFile"] = file,
+                ["Cockpit:Tasks:SupervisionRulesFile"] = "/no/such/supervision-rules.yaml",
+            });
+
+            var refused = Assert.Throws<OptionsValidationException>(() => cockpit.Get<IOptions<CityBrain.Cockpit.Tasks.TaskOptions>>().Value);
+
+            Assert.Contains($"LifecycleRulesFile: {file}: reviewToRetired.days: 1 to 365 days", refused.Message, StringComparison.Ordinal);
+            Assert.Contains("SupervisionRulesFile: /no/such/supervision-rules.yaml: the rules file does not exist", refused.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Fact]

@@ -2,6 +2,9 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using CityBrain.Data.Ingestion;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 
 namespace CityBrain.Data.Tests.Ingestion;
 
@@ -59,26 +62,94 @@ public sealed class HubIngestionTests(DemoLake lake)
     }
 
     [Fact]
+    public async Task Pull_MappingNamesAMissingColumn_IsRefusedNamingFileEntryAndColumnAndNothingIsStaged()
+    {
+        var ingestion = lake.App.Services.GetRequiredService<HubIngestion>();
+        var access = await DataBootstrap.ConnectAsync(lake.App.Services, lake.BaseAddress, CancellationToken.None);
+        var shipped = ingestion.Mapping("gaj.rk");
+        var misspelt = new SourceMapping
+        {
+            Dataset = shipped.Dataset, System = shipped.System, Interface = shipped.Interface, Items = shipped.Items, Paging = shipped.Paging,
+            Subject = shipped.Subject, File = shipped.File,
+            Standard = new() { ["person"] = new() { ["resident_id"] = "SFZH", ["name"] = "XINGMING" } },
+        };
+        var lakeStore = lake.App.Services.GetRequiredService<Lake.Lake>();
+        long versionBefore;
+        await using (var before = await lakeStore.OpenReadConnectionAsync(CancellationToken.None))
+        {
+            versionBefore = Lake.Versions.Current(before, "gaj.rk")!.Version;
+        }
+
+        var refused = await Assert.ThrowsAsync<CityBrain.Kernel.Errors.ValidationFailedException>(() => ingestion.PullAsync(access, misspelt, false, null, CancellationToken.None));
+
+        Assert.Contains("Ingestion/Sources/gaj.yaml, dataset gaj.rk: standard.person.name names column XINGMING, which gaj.rk does not have", refused.Message, StringComparison.Ordinal);
+        await using var connection = await lakeStore.OpenReadConnectionAsync(CancellationToken.None);
+        Assert.Equal(0L, Lake.Lake.Scalar(connection, "SELECT count(*) FROM lake_loads WHERE dataset = 'gaj.rk'"));
+        Assert.Equal(versionBefore, Lake.Versions.Current(connection, "gaj.rk")!.Version);
+    }
+
+    [Fact]
     public async Task Pull_Incremental_FetchesOnlyRecordsAfterTheWatermark()
     {
         var ingestion = lake.App.Services.GetRequiredService<HubIngestion>();
         var access = await DataBootstrap.ConnectAsync(lake.App.Services, lake.BaseAddress, CancellationToken.None);
-        var before = lake.Ingested.Datasets.Single(d => d.Dataset == "ybj.setl");
-
-        // A new settlement at the department, after the last one loaded.
-        await using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(lake.DataDirectory, "departments", "ybj.db")}"))
-        {
-            await db.OpenAsync();
-            await using var insert = db.CreateCommand();
-            insert.CommandText = "INSERT INTO setl (setl_id, psn_no, fixmedins_code, setl_time, medfee_sumamt) SELECT 'S9999999999', psn_no, fixmedins_code, setl_time, medfee_sumamt FROM setl LIMIT 1";
-            await insert.ExecuteNonQueryAsync();
-        }
+        var before = await CurrentAsync("ybj.setl");
+        await AddSettlementAtTheDepartmentAsync();
 
         var pulled = await ingestion.PullAsync(access, ingestion.Mapping("ybj.setl"), true, null, CancellationToken.None);
 
         Assert.Equal("incremental", pulled.Mode);
         Assert.Equal(1, pulled.AddedRows);
         Assert.Equal(before.RowCount + 1, pulled.RowCount);
+    }
+
+    [Fact]
+    public async Task Scheduler_ClockPassesTheInterval_PullsTheScheduledDatasetIncrementallyAndNoOther()
+    {
+        var ingestion = lake.App.Services.GetRequiredService<HubIngestion>();
+        await DataBootstrap.ConnectAsync(lake.App.Services, lake.BaseAddress, CancellationToken.None);
+        var setl = await CurrentAsync("ybj.setl");
+        var rk = await CurrentAsync("gaj.rk");
+        await AddSettlementAtTheDepartmentAsync();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var scheduler = new IngestionScheduler(ingestion, Options.Create(new DataOptions { IngestEvery = TimeSpan.FromHours(1), Scheduled = ["ybj.setl"] }),
+            clock, NullLogger<IngestionScheduler>.Instance);
+        await scheduler.StartAsync(CancellationToken.None);
+
+        // The city clock moves an hour at a time until the pull is committed (the scheduler's timer may start after the first move).
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        var after = setl;
+        while (after.Version == setl.Version && waited.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            clock.Advance(TimeSpan.FromHours(1));
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+            after = await CurrentAsync("ybj.setl");
+        }
+        await scheduler.StopAsync(CancellationToken.None);
+
+        Assert.True(after.Version > setl.Version, "no scheduled pull within 60 s");
+        Assert.Equal("incremental", after.Mode);
+        Assert.Equal(setl.RowCount + 1, (await CurrentAsync("ybj.setl")).RowCount);
+        Assert.Equal(rk.Version, (await CurrentAsync("gaj.rk")).Version);
+    }
+
+    private async Task<Lake.DatasetVersion> CurrentAsync(string dataset)
+    {
+        await using var connection = await lake.App.Services.GetRequiredService<Lake.Lake>().OpenReadConnectionAsync(CancellationToken.None);
+        return Lake.Versions.Current(connection, dataset)!;
+    }
+
+    /// <summary>A new settlement at the medical-insurance department, after every one loaded so far (so past the watermark).</summary>
+    private async Task AddSettlementAtTheDepartmentAsync()
+    {
+        await using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(lake.DataDirectory, "departments", "ybj.db")}");
+        await db.OpenAsync();
+        await using var insert = db.CreateCommand();
+        insert.CommandText = """
+            INSERT INTO setl (setl_id, psn_no, fixmedins_code, setl_time, medfee_sumamt)
+            SELECT 'S9' || printf('%09d', (SELECT count(*) FROM setl WHERE setl_id LIKE 'S9%') + 1), psn_no, fixmedins_code, setl_time, medfee_sumamt FROM setl LIMIT 1
+            """;
+        await insert.ExecuteNonQueryAsync();
     }
 }
 

@@ -73,6 +73,7 @@ public sealed class UploadTests(DemoLake lake) : IAsyncLifetime
     [InlineData("id,name,note\n1,张三,a\n2,李四\n", "ragged.csv, row 3, column note: 2 fields where the header has 3")]
     [InlineData("id,name,note\n1,张三,a,b\n", "ragged.csv, row 2, column #4: 4 fields where the header has 3")]
     [InlineData("id,name,note\n1,\"张三,a\n", "ragged.csv, row 2: a quoted field is never closed")]
+    [InlineData("id,name,note\n1,\"张\n\"\"三\"\"\",a\n2,李四\n", "ragged.csv, row 4, column note: 2 fields where the header has 3")]
     public async Task Upload_RaggedCsv_IsRefusedNamingRowAndColumn(string csv, string expected)
     {
         await UploadAsync("first.csv", "csv", Encoding.UTF8.GetBytes("id,name,note\n9,周九,x\n"));
@@ -100,10 +101,38 @@ public sealed class UploadTests(DemoLake lake) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.BadRequest, json.Status);
         Assert.Contains("bad.json, row 2, column note: is missing from the record", (string)json.Body["detail"]!, StringComparison.Ordinal);
 
+        var truncated = await UploadAsync("cut.json", "json", Encoding.UTF8.GetBytes("[{\"id\":\"1\",\"name\":\"a\",\"note\":\"b\"},\n{\"id\":\"2\",\"name\":"));
+        Assert.Equal(HttpStatusCode.BadRequest, truncated.Status);
+        Assert.Contains("cut.json: is not valid JSON at line 2", (string)truncated.Body["detail"]!, StringComparison.Ordinal);
+
+        var hugeJson = await UploadAsync("huge.json", "json", Encoding.UTF8.GetBytes($"[{{\"id\":\"1\",\"name\":\"a\",\"note\":\"{new string('x', 70_000)}\"}}]"));
+        Assert.Equal(HttpStatusCode.BadRequest, hugeJson.Status);
+        Assert.Contains("huge.json, row 1, column note: a field of 70,000 bytes", (string)hugeJson.Body["detail"]!, StringComparison.Ordinal);
+
         var parquet = await UploadAsync("bad.parquet", "parquet", Encoding.UTF8.GetBytes("not parquet at all"));
         Assert.Equal(HttpStatusCode.BadRequest, parquet.Status);
         Assert.Contains("bad.parquet: is not a readable Parquet file", (string)parquet.Body["detail"]!, StringComparison.Ordinal);
         Assert.Empty(await RowsAsync());
+    }
+
+    [Fact]
+    public async Task Upload_ParquetWithHugeField_IsRefusedNamingRowAndColumnAndLeavesNoFile()
+    {
+        await UploadAsync("first.csv", "csv", Encoding.UTF8.GetBytes("id,name,note\n9,周九,x\n"));
+        var parquet = Path.Combine(lake.Root, _dataset + "-huge.parquet");
+        await using (var connection = new DuckDB.NET.Data.DuckDBConnection("Data Source=:memory:"))
+        {
+            await connection.OpenAsync();
+            Lake.Lake.Execute(connection, $"COPY (SELECT i AS id, '孙八' AS name, CASE WHEN i = 2 THEN repeat('x', 70000) ELSE 'ok' END AS note FROM range(5) t(i)) TO '{parquet}' (FORMAT parquet)");
+        }
+
+        var huge = await UploadAsync("huge.parquet", "parquet", await File.ReadAllBytesAsync(parquet));
+
+        Assert.Equal(HttpStatusCode.BadRequest, huge.Status);
+        Assert.Contains("huge.parquet, row 3, column note: a field of more than 65,536 bytes", (string)huge.Body["detail"]!, StringComparison.Ordinal);
+        Assert.Equal(["9|周九|x"], await RowsAsync());
+        var versionFiles = Path.Combine(Path.GetDirectoryName(lake.App.Services.GetRequiredService<Lake.Lake>().FilePath)!, "versions");
+        Assert.Empty(Directory.GetFiles(versionFiles, Lake.Lake.VersionTable(_dataset, 2) + "*"));
     }
 
     [Fact]

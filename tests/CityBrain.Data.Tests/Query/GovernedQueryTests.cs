@@ -156,6 +156,48 @@ public sealed class GovernedQueryTests(DemoLake lake)
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
     }
 
+    [Fact]
+    public async Task Profile_EnterpriseInSeveralDepartments_ShowsEachDatasetWithItsOwnerAndSource()
+    {
+        var store = lake.App.Services.GetRequiredService<Lake.Lake>();
+        string uscc;
+        string[] datasets;
+        await using (var connection = await store.OpenReadConnectionAsync(CancellationToken.None))
+        {
+            uscc = (string)Lake.Lake.Scalar(connection, """
+                SELECT subject FROM profile_index WHERE kind = 'enterprise' AND length(subject) = 18
+                GROUP BY subject ORDER BY count(DISTINCT dataset) DESC, subject LIMIT 1
+                """)!;
+            datasets = ((string)Lake.Lake.Scalar(connection, "SELECT string_agg(DISTINCT dataset, ',' ORDER BY dataset) FROM profile_index WHERE subject = $1", null, uscc)!).Split(',');
+        }
+        var registry = lake.App.Services.GetRequiredService<IRegistryReader>();
+        var grants = new List<(string, string[], string[])>();
+        foreach (var dataset in datasets)
+        {
+            grants.Add((dataset, [.. (await registry.FindDatasetAsync(dataset, CancellationToken.None))!.Fields.Select(f => f.Name)], []));
+        }
+        using var consumer = await lake.ConsumerWithGrantAsync("enterprise-" + Guid.NewGuid().ToString("N")[..6], Purpose, [.. grants]);
+
+        using var answered = await consumer.GetAsync($"/api/data/profiles/enterprise/{uscc}");
+        var body = (await answered.Content.ReadFromJsonAsync<JsonObject>())!;
+        using var invalid = await consumer.GetAsync("/api/data/profiles/enterprise/91330100000000000X");
+
+        Assert.True(answered.StatusCode == HttpStatusCode.OK, body.ToJsonString());
+        Assert.Equal(uscc, (string)body["subject"]!);
+        var sections = body["sections"]!.AsArray();
+        Assert.Equal(datasets, sections.Select(s => (string)s!["dataset"]!).ToArray());
+        Assert.True(datasets.Select(d => d.Split('.')[0]).Distinct().Count() >= 2, string.Join(",", datasets));
+        Assert.All(sections, s =>
+        {
+            Assert.Equal(((string)s!["dataset"]!).Split('.')[0], (string)s["owner"]!);
+            Assert.True((long)s["version"]! >= 1);
+            Assert.NotEmpty(s["records"]!.AsArray());
+        });
+        var registration = sections.Single(s => (string)s!["dataset"]! == "scjgj.qy")!["records"]![0]!.AsArray();
+        Assert.Equal(uscc, (string)registration.Single(f => (string)f!["field"]! == "uniscid")!["value"]!);
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+    }
+
     private async Task<(string Id, string Name, string Sex)> PersonAsync()
     {
         var store = lake.App.Services.GetRequiredService<Lake.Lake>();

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using CityBrain.Cockpit.Indicators;
 using CityBrain.Hub.Security;
 using CityBrain.TestSupport;
@@ -13,32 +14,21 @@ namespace CityBrain.EndToEnd.Tests.Browser;
 /// district map, an indicator driven over its red threshold and the warning appearing live, the phone-sized layout.
 /// Screenshots are kept under TestResults/screenshots; any console error fails the test.
 /// </summary>
-public sealed class CockpitBrowserTests : IAsyncLifetime
+public sealed partial class CockpitBrowserTests : IAsyncLifetime
 {
     private readonly QueueGauge _gauge = new();
-    private readonly List<string> _consoleErrors = [];
     private HubNode _node = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
+    private Chromium _chromium = null!;
 
     public async ValueTask InitializeAsync()
     {
         _node = await HubNode.StartAsync(TestStores.Sqlite, builder => builder.Services.AddSingleton<ILiveMetricSource>(_gauge));
-        _playwright = await Playwright.CreateAsync();
-        // Web-first assertions retry until the page shows the expected state; CI machines are slow and busy.
-        SetDefaultExpectTimeout(20_000);
-        _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-        });
+        _chromium = await Chromium.LaunchAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _browser.DisposeAsync();
-        _playwright.Dispose();
+        await _chromium.DisposeAsync();
         await _node.DisposeAsync();
     }
 
@@ -70,7 +60,7 @@ public sealed class CockpitBrowserTests : IAsyncLifetime
 
         // No reload: the warning and the red tile arrive over the page's live connection.
         var warning = page.Locator("[data-testid='warning'][data-indicator='test.queue'][data-severity='Red']");
-        await warning.First.WaitForAsync(new LocatorWaitForOptions { Timeout = 15_000 });
+        await warning.First.WaitForAsync();
         await Expect(warning.First).ToContainTextAsync("above the red threshold 80 人");
         await page.Locator("[data-testid='tile-test.queue'][data-status='Red']").WaitForAsync();
         await ScreenshotAsync(page, "city-cockpit-warning");
@@ -86,6 +76,13 @@ public sealed class CockpitBrowserTests : IAsyncLifetime
         await page.Locator("[data-testid='ranking'] td", new PageLocatorOptions { HasText = "330106001" }).WaitForAsync();
         await ScreenshotAsync(page, "district-cockpit-wall");
 
+        // ... and a street's own trend, from the district's ranking.
+        await page.Locator("[data-testid='street-link'][data-street='330106001']").ClickAsync();
+        await Expect(page.Locator("[data-testid='trend-street']")).ToHaveAttributeAsync("data-street", "330106001");
+        await Expect(page.Locator("[data-testid='trend-chart']")).ToHaveAttributeAsync("data-area", "330106001");
+        await Expect(page.Locator("[data-testid='trend-chart']")).ToHaveAttributeAsync("data-last", "12");
+        await ScreenshotAsync(page, "street-trend-wall");
+
         var phone = await OpenAsync(390, 844);
         await phone.GotoAsync(new Uri(_node.BaseAddress, "/login").ToString());
         await phone.FillAsync("#userName", "leader");
@@ -93,11 +90,30 @@ public sealed class CockpitBrowserTests : IAsyncLifetime
         await phone.ClickAsync("#login");
         await phone.Locator("[data-testid='tile-test.queue'][data-status='Red']").WaitForAsync();
         await phone.Locator("[data-testid='district-map'][data-rendered='true'] canvas").WaitForAsync();
-        var width = await phone.EvaluateAsync<int>("document.documentElement.scrollWidth");
-        Assert.True(width <= 390, $"the phone layout scrolls sideways: {width} px wide");
+        await Chromium.AssertFitsWidthAsync(phone, 390);
         await ScreenshotAsync(phone, "city-cockpit-phone");
 
-        Assert.True(_consoleErrors.Count == 0, "console errors: " + string.Join(" | ", _consoleErrors));
+        Assert.True(_chromium.ConsoleErrors.Count == 0, "console errors: " + string.Join(" | ", _chromium.ConsoleErrors));
+    }
+
+    [Fact]
+    public async Task Operator_SignsIn_LandsOnOwnDepartmentsCockpitAndNoOther()
+    {
+        var page = await OpenAsync(390, 844);
+        await Chromium.LoginAsync(page, _node.BaseAddress, "operator@dsj", "operator-demo");
+        await page.WaitForURLAsync("**/cockpit/department/dsj");
+        await Expect(page.Locator("[data-testid='cockpit-title']")).ToContainTextAsync("dsj");
+        // The data bureau's own indicators, not the transport bureau's.
+        await Expect(page.Locator("[data-testid='tile-hub.interfaces']")).ToHaveAttributeAsync("data-status", "Green");
+        await Expect(page.Locator("[data-testid='tile-city.hotline']")).ToHaveCountAsync(1);
+        await Expect(page.Locator("[data-testid='tile-city.parking']")).ToHaveCountAsync(0);
+        await Chromium.AssertFitsWidthAsync(page, 390);
+        await ScreenshotAsync(page, "department-cockpit-phone");
+
+        await Chromium.GotoAsync(page, _node.BaseAddress, "/cockpit/department/jtj");
+        await Expect(page.Locator("[data-testid='denied']")).ToContainTextAsync("own unit's cockpit only");
+        await Expect(page.Locator("[data-testid='tile-city.parking']")).ToHaveCountAsync(0);
+        Assert.True(_chromium.ConsoleErrors.Count == 0, "console errors: " + string.Join(" | ", _chromium.ConsoleErrors));
     }
 
     [Fact]
@@ -119,7 +135,9 @@ public sealed class CockpitBrowserTests : IAsyncLifetime
         var valid = resident[..17] + CityBrain.Kernel.Identifiers.ResidentId.ComputeCheckCharacter(resident.AsSpan(0, 17));
         await page.FillAsync("#codeResidentId", valid);
         await page.ClickAsync("#send-code");
-        var code = (await page.Locator("#demo-code strong").InnerTextAsync()).Trim();
+        var demoCode = page.Locator("#demo-code strong");
+        await Expect(demoCode).ToHaveTextAsync(SixDigits());
+        var code = (await demoCode.InnerTextAsync()).Trim();
         await page.FillAsync("#residentId", valid);
         await page.FillAsync("#code", code);
         await page.ClickAsync("#citizen-login");
@@ -129,40 +147,15 @@ public sealed class CockpitBrowserTests : IAsyncLifetime
         await page.GotoAsync(new Uri(_node.BaseAddress, "/indicators").ToString());
         await page.Locator("[data-testid='denied']").WaitForAsync();
         await ScreenshotAsync(page, "citizen-denied-phone");
-        Assert.True(_consoleErrors.Count == 0, "console errors: " + string.Join(" | ", _consoleErrors));
+        Assert.True(_chromium.ConsoleErrors.Count == 0, "console errors: " + string.Join(" | ", _chromium.ConsoleErrors));
     }
 
-    private async Task<IPage> OpenAsync(int width, int height)
-    {
-        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
-        context.SetDefaultTimeout(20_000);
-        var page = await context.NewPageAsync();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error")
-            {
-                lock (_consoleErrors)
-                {
-                    _consoleErrors.Add($"{message.Text} at {message.Location}");
-                }
-            }
-        };
-        page.PageError += (_, error) =>
-        {
-            lock (_consoleErrors)
-            {
-                _consoleErrors.Add(error);
-            }
-        };
-        return page;
-    }
+    private Task<IPage> OpenAsync(int width, int height) => _chromium.OpenAsync(width, height);
 
-    private static Task ScreenshotAsync(IPage page, string name)
-    {
-        var folder = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
-        Directory.CreateDirectory(folder);
-        return page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
-    }
+    private static Task ScreenshotAsync(IPage page, string name) => Chromium.ScreenshotAsync(page, name);
+
+    [GeneratedRegex(@"^\s*\d{6}\s*$")]
+    private static partial Regex SixDigits();
 
     /// <summary>A live figure the test sets: the metric test.queue.</summary>
     private sealed class QueueGauge : ILiveMetricSource

@@ -1,0 +1,13 @@
+using System.Reflection;
+
+namespace CityBrain.Cockpit.Web;
+
+/// <summary>
+/// A scenario's pages in the cockpit shell: the assembly whose routable components the router also serves (with the
+/// cockpit's layout), and the links the menu shows under <see cref="Title"/>. The host registers one per scenario with
+/// <see cref="CockpitModule.AddCockpitPages"/>, so that the cockpit never references a scenario.
+/// </summary>
+public sealed record CockpitPages(Assembly Assembly, string Title, IReadOnlyList<CockpitLink> Links);
+
+/// <summary>A menu link: the page's path and the text shown.</summary>
+public sealed record CockpitLink(string Href, string Title);

@@ -1,0 +1,137 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using CityBrain.Hub.Registry;
+using CityBrain.Hub.Security;
+using CityBrain.Hub.Sharing;
+using CityBrain.Scenarios.Policy.Rules;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace CityBrain.Scenarios.Policy.Grants;
+
+/// <summary>One dataset a policy needs, and where its sharing request stands: granted, requested (the request's id), or why not requested.</summary>
+internal sealed record NeedState(string Dataset, string Resource, bool Granted, string? RequestId, string? RequestStatus, string? Problem);
+
+/// <summary>
+/// Policy direct-reach as an ordinary hub consumer: the issuing unit's policy system (<c>&lt;issuer&gt;-policy</c>) files a
+/// sharing request for every dataset a policy needs (<see cref="PolicyDefinition.Needs"/>), through the hub's sharing API
+/// like any consumer, for the purpose <see cref="Purpose"/>; the owning units decide them as they decide any request.
+/// </summary>
+public static class PolicyGrants
+{
+    public const string Purpose = "policy-direct-reach";
+    private const int Days = 365;
+
+    internal static string SystemOf(PolicyDefinition policy) => policy.Issuer + "-policy";
+
+    /// <summary>
+    /// The demo city, after the departments' datasets are in the catalog: every shipped policy's requests filed, and each
+    /// approved by its owning unit's operator through the hub's sharing API. Answers the number of grants made.
+    /// </summary>
+    public static async Task<int> RequestDemoGrantsAsync(IServiceProvider services, Uri hubAddress, CancellationToken cancellationToken)
+    {
+        var tokens = services.GetRequiredService<TokenService>();
+        var approved = 0;
+        foreach (var policy in PolicyLoader.Shipped())
+        {
+            var issuer = new Caller($"operator@{policy.Issuer}", HubRoles.UnitOperator, policy.Issuer, null, null);
+            foreach (var need in await RequestAsync(services, hubAddress, tokens.Issue(issuer, TimeSpan.FromMinutes(30)), policy, cancellationToken))
+            {
+                if (need is not { Granted: false, RequestId: { } requestId })
+                {
+                    continue;
+                }
+                var dataset = (await services.GetRequiredService<IRegistryReader>().FindDatasetAsync(need.Dataset, cancellationToken))!;
+                using var owner = Client(hubAddress, tokens.Issue(new Caller($"operator@{dataset.Unit}", HubRoles.UnitOperator, dataset.Unit, null, null), TimeSpan.FromMinutes(30)));
+                using var decided = await owner.PostAsJsonAsync($"/api/hub/requests/{requestId}/decision",
+                    new { approve = true, days = Days, reason = $"政策直达 {policy.Name}" }, cancellationToken);
+                approved += decided.IsSuccessStatusCode ? 1 : 0;
+            }
+        }
+        return approved;
+    }
+
+    /// <summary>
+    /// Files a request for every need of <paramref name="policy"/> that has no active grant and no open request, with the
+    /// bearer token of the caller (the issuing unit's operator or the data bureau); registers the policy system first.
+    /// </summary>
+    internal static async Task<IReadOnlyList<NeedState>> RequestAsync(IServiceProvider services, Uri hubAddress, string bearerToken, PolicyDefinition policy,
+        CancellationToken cancellationToken)
+    {
+        var registry = services.GetRequiredService<IRegistryReader>();
+        var system = SystemOf(policy);
+        if (await registry.FindSystemAsync(system, cancellationToken) is null)
+        {
+            // The scenario runs in the hub's node: it registers its own consumer system, as the data lake does.
+            await services.GetRequiredService<IRegistryAdmin>().ApplyAsync(new RegistryManifest
+            {
+                Systems = [new SystemSpec { Code = system, Unit = policy.Issuer, Name = "政策直达 (policy direct-reach)", BaseUrl = hubAddress.ToString() }],
+            }, new Caller("policy-direct-reach", HubRoles.Admin, "dsj", null, null), cancellationToken);
+        }
+        using var client = Client(hubAddress, bearerToken);
+        var open = (await client.GetFromJsonAsync<List<SharingRequest>>("/api/hub/requests", Json, cancellationToken))!
+            .Where(r => r.Consumer == system && r.Status is RequestStatus.Pending or RequestStatus.Escalated)
+            .ToDictionary(r => r.Resource, StringComparer.Ordinal);
+        var states = new List<NeedState>();
+        foreach (var state in await StateAsync(services, policy, cancellationToken))
+        {
+            if (state.Granted)
+            {
+                states.Add(state);
+                continue;
+            }
+            if (open.TryGetValue(state.Resource, out var pending))
+            {
+                states.Add(state with { RequestId = pending.Id, RequestStatus = pending.Status });
+                continue;
+            }
+            var dataset = await registry.FindDatasetAsync(state.Dataset, cancellationToken);
+            if (dataset is null)
+            {
+                states.Add(state with { Problem = $"{state.Dataset} is not in the catalog yet: the data bureau ingests it first" });
+                continue;
+            }
+            using var filed = await client.PostAsJsonAsync("/api/hub/requests", new
+            {
+                consumer = system,
+                resource = state.Resource,
+                fields = dataset.Fields.Select(f => f.Name).ToArray(),
+                purpose = Purpose,
+                legalBasis = policy.Basis ?? policy.Name,
+                days = Days,
+            }, cancellationToken);
+            if (!filed.IsSuccessStatusCode)
+            {
+                states.Add(state with { Problem = $"the hub refused the request: {await filed.Content.ReadAsStringAsync(cancellationToken)}" });
+                continue;
+            }
+            var request = (await filed.Content.ReadFromJsonAsync<SharingRequest>(Json, cancellationToken))!;
+            states.Add(state with { Granted = request.Status == RequestStatus.Granted, RequestId = request.Id, RequestStatus = request.Status });
+        }
+        return states;
+    }
+
+    /// <summary>Each need of the policy and whether the policy system holds an active grant for it now.</summary>
+    internal static async Task<IReadOnlyList<NeedState>> StateAsync(IServiceProvider services, PolicyDefinition policy, CancellationToken cancellationToken)
+    {
+        var grants = services.GetRequiredService<IGrantLookup>();
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var states = new List<NeedState>();
+        foreach (var dataset in policy.Needs)
+        {
+            var resource = "dataset:" + dataset;
+            var grant = await grants.FindActiveAsync(SystemOf(policy), resource, now, cancellationToken);
+            states.Add(new NeedState(dataset, resource, grant is not null, grant?.RequestId, grant is null ? null : RequestStatus.Granted, null));
+        }
+        return states;
+    }
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    private static HttpClient Client(Uri hubAddress, string bearerToken)
+    {
+        var client = new HttpClient { BaseAddress = hubAddress, Timeout = TimeSpan.FromMinutes(1) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", bearerToken);
+        return client;
+    }
+}

@@ -1,0 +1,38 @@
+using CityBrain.Kernel.Storage;
+
+namespace CityBrain.Scenarios.Policy.Payout;
+
+/// <summary>
+/// The policy module's tables in the operational store. The unique key (policy, period, subject) of policy_payouts is
+/// what makes paying idempotent: a second reservation of the same payout cannot be inserted, whatever the run.
+/// Ledger amounts are in cents, debit positive, credit negative; each journal sums to zero.
+/// </summary>
+internal sealed class PolicyMigrations : IMigrationSet
+{
+    public IReadOnlyList<Migration> Migrations { get; } =
+    [
+        new("policy", 1, "decisions, payouts, ledger, runs", """
+            CREATE TABLE policy_decisions (
+                policy TEXT NOT NULL, period TEXT NOT NULL, subject TEXT NOT NULL,
+                status TEXT NOT NULL, reason TEXT, amount_cents BIGINT NOT NULL, snapshot TEXT NOT NULL, decided_at BIGINT NOT NULL,
+                PRIMARY KEY (policy, period, subject));
+            CREATE TABLE policy_payouts (
+                payout_id TEXT PRIMARY KEY, policy TEXT NOT NULL, period TEXT NOT NULL, subject TEXT NOT NULL, payee TEXT NOT NULL,
+                amount_cents BIGINT NOT NULL, status TEXT NOT NULL, bank_reference TEXT, attempts INTEGER NOT NULL,
+                reserved_at BIGINT NOT NULL, paid_at BIGINT,
+                UNIQUE (policy, period, subject));
+            CREATE INDEX policy_payouts_status ON policy_payouts (policy, period, status);
+            CREATE TABLE policy_ledger (
+                journal TEXT NOT NULL, account TEXT NOT NULL, amount_cents BIGINT NOT NULL, posted_at BIGINT NOT NULL,
+                PRIMARY KEY (journal, account));
+            CREATE TABLE policy_runs (
+                run_id TEXT PRIMARY KEY, policy TEXT NOT NULL, period TEXT NOT NULL, started_at BIGINT NOT NULL, finished_at BIGINT,
+                eligible INTEGER, paid INTEGER, already_paid INTEGER, blocked INTEGER, over_budget INTEGER, failed INTEGER, amount_cents BIGINT);
+            """),
+        new("policy", 2, "appeals", """
+            CREATE TABLE policy_appeals (
+                appeal_id TEXT PRIMARY KEY, policy TEXT NOT NULL, period TEXT NOT NULL, subject TEXT NOT NULL, statement TEXT NOT NULL,
+                disputed_field TEXT, status TEXT NOT NULL, units TEXT NOT NULL, filed_at BIGINT NOT NULL);
+            """),
+    ];
+}

@@ -1,0 +1,115 @@
+using Microsoft.Playwright;
+
+namespace CityBrain.EndToEnd.Tests.Browser;
+
+/// <summary>
+/// Debian's Chromium (/usr/bin/chromium, no browser download), headless, driven by Playwright for .NET. Each page opens in
+/// its own context (its own cookies: two people at two screens); console errors of every page are collected; screenshots
+/// are kept under TestResults/screenshots.
+/// </summary>
+internal sealed class Chromium : IAsyncDisposable
+{
+    /// <summary>Generous: CI machines are slow and run test assemblies in parallel.</summary>
+    public const float Timeout = 30_000;
+
+    private readonly IPlaywright _playwright;
+    private readonly IBrowser _browser;
+    private readonly List<string> _consoleErrors = [];
+
+    private Chromium(IPlaywright playwright, IBrowser browser)
+    {
+        _playwright = playwright;
+        _browser = browser;
+    }
+
+    public static async Task<Chromium> LaunchAsync()
+    {
+        // Web-first assertions (Expect) retry until the page shows the expected state, for as long as CI may need.
+        Assertions.SetDefaultExpectTimeout(Timeout);
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+        });
+        return new Chromium(playwright, browser);
+    }
+
+    public IReadOnlyList<string> ConsoleErrors
+    {
+        get
+        {
+            lock (_consoleErrors)
+            {
+                return [.. _consoleErrors];
+            }
+        }
+    }
+
+    /// <summary>A page of the given size in a fresh context.</summary>
+    public async Task<IPage> OpenAsync(int width, int height)
+    {
+        var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        context.SetDefaultTimeout(Timeout);
+        var page = await context.NewPageAsync();
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error")
+            {
+                lock (_consoleErrors)
+                {
+                    _consoleErrors.Add($"{message.Text} at {message.Location}");
+                }
+            }
+        };
+        page.PageError += (_, error) =>
+        {
+            lock (_consoleErrors)
+            {
+                _consoleErrors.Add(error);
+            }
+        };
+        return page;
+    }
+
+    /// <summary>Signs in on /login with the staff form.</summary>
+    public static async Task LoginAsync(IPage page, Uri baseAddress, string userName, string password)
+    {
+        await page.GotoAsync(new Uri(baseAddress, "/login").ToString());
+        await page.FillAsync("#userName", userName);
+        await page.FillAsync("#password", password);
+        await page.ClickAsync("#login");
+        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Opens a page and waits until it runs interactively: the page is prerendered first, and what is typed before its
+    /// live connection is up would be lost.
+    /// </summary>
+    public static async Task GotoAsync(IPage page, Uri baseAddress, string path)
+    {
+        await page.GotoAsync(new Uri(baseAddress, path).ToString());
+        await page.Locator("[data-interactive='true']").WaitForAsync();
+    }
+
+    /// <summary>Asserts the page does not scroll sideways (a phone layout that fits).</summary>
+    public static async Task AssertFitsWidthAsync(IPage page, int width)
+    {
+        var scrollWidth = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");
+        Assert.True(scrollWidth <= width, $"{page.Url} scrolls sideways: {scrollWidth} px wide on a {width} px screen");
+    }
+
+    public static Task ScreenshotAsync(IPage page, string name)
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "TestResults", "screenshots");
+        Directory.CreateDirectory(folder);
+        return page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name + ".png"), FullPage = true });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+    }
+}

@@ -1,0 +1,139 @@
+using CityBrain.Scenarios.Policy.Matching;
+using CityBrain.Scenarios.Policy.Payout;
+using CityBrain.Scenarios.Policy.Rules;
+using CityBrain.SyntheticCity.Departments.Bank;
+using CityBrain.TestSupport;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CityBrain.Scenarios.Policy.Tests;
+
+public sealed class PayoutTests(DemoCity city)
+{
+    public static TheoryData<string> Stores => TestStores.Kinds;
+
+    /// <summary>A flaky bank: a fifth of calls refused, a tenth settled but answered too late for the adapter's 150 ms timeout.</summary>
+    private static DemoBankOptions Flaky => new() { Seed = 3, FailureRate = 0.2, TimeoutRate = 0.1, Hang = TimeSpan.FromMilliseconds(600) };
+
+    private sealed class Fixture : IAsyncDisposable
+    {
+        private readonly TestStore _store;
+        private readonly HttpClient _http;
+
+        private Fixture(TestStore store, DemoBank bank, string bankDirectory)
+        {
+            _store = store;
+            Bank = bank;
+            BankDirectory = bankDirectory;
+            _http = new HttpClient { BaseAddress = bank.BaseUrl };
+            Provider = new HttpBankProvider(_http, new BankOptions(TimeSpan.FromMilliseconds(150), 10, TimeSpan.FromMilliseconds(5)), TimeProvider.System);
+        }
+
+        public DemoBank Bank { get; }
+
+        public string BankDirectory { get; }
+
+        public HttpBankProvider Provider { get; }
+
+        public Kernel.Storage.IOperationalStore Store => _store.Store;
+
+        public static async Task<Fixture> CreateAsync(string kind, DemoBankOptions bank)
+        {
+            var store = await TestStores.CreateAsync(kind, TestContext.Current.CancellationToken);
+            await PolicyCli.MigrateAsync(store.Store, TimeProvider.System, TestContext.Current.CancellationToken);
+            var directory = Path.Combine(Path.GetTempPath(), "citybrain-bank-" + Guid.NewGuid().ToString("N")[..10]);
+            return new Fixture(store, await DemoBank.StartAsync(directory, bank, TestContext.Current.CancellationToken), directory);
+        }
+
+        public PayoutRun Run() => new(Store, Provider, TimeProvider.System, NullLogger.Instance);
+
+        public async Task<long> CountAsync(string sql)
+        {
+            await using var connection = await Store.OpenConnectionAsync(TestContext.Current.CancellationToken);
+            return await Db.ScalarAsync(connection, null, sql, TestContext.Current.CancellationToken);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _http.Dispose();
+            await Bank.DisposeAsync();
+            await _store.DisposeAsync();
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(BankDirectory, recursive: true);
+        }
+    }
+
+    private static PolicyDefinition Policy(string id) => PolicyLoader.Shipped().Single(p => p.Id == id);
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Run_FlakyBank_PaysEveryoneEligibleOnceAndReconciles(string kind)
+    {
+        await using var fixture = await Fixture.CreateAsync(kind, Flaky);
+        var policy = Policy("dibao-monthly");
+        var truth = city.Rows("truth/policy_eligible.csv").Where(r => r[0] == policy.Id).Select(r => r[1]).ToHashSet();
+
+        var run = await fixture.Run().RunAsync(policy, "2025-12", city.CityDirectory, TestContext.Current.CancellationToken);
+        var statement = await fixture.Provider.StatementAsync(TestContext.Current.CancellationToken);
+        var report = await Reconciliation.RunAsync(fixture.Store, fixture.Provider, TestContext.Current.CancellationToken);
+
+        Assert.Equal(truth.Count, run.Eligible);
+        Assert.Equal((truth.Count, 0, 0), (run.Paid, run.AlreadyPaid, run.Failed));
+        Assert.True(run.Blocked > 0, "the planted dead on 低保 are blocked");
+        Assert.Equal(truth.Count, statement.Count);
+        Assert.Equal(truth.Order(), statement.Select(s => s.Payee).Order());
+        Assert.Equal(run.Amount, statement.Sum(s => s.Amount));
+        Assert.Empty(report.Differences);
+        Assert.Equal(truth.Count, report.Matched);
+        // Double entry: every journal balances, and the budget account is the budget less what was paid.
+        Assert.Equal(0, await fixture.CountAsync("SELECT COUNT(*) FROM (SELECT journal FROM policy_ledger GROUP BY journal HAVING SUM(amount_cents) <> 0) j"));
+        Assert.Equal((long)(policy.Budget * 100 - run.Amount * 100), await fixture.CountAsync("SELECT SUM(amount_cents) FROM policy_ledger WHERE account = 'budget:dibao-monthly'"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Run_SamePeriodAgain_PaysNothingNew(string kind)
+    {
+        await using var fixture = await Fixture.CreateAsync(kind, Flaky);
+        var policy = Policy("severe-disability-care");
+        var first = await fixture.Run().RunAsync(policy, "2025-12", city.CityDirectory, TestContext.Current.CancellationToken);
+
+        var second = await fixture.Run().RunAsync(policy, "2025-12", city.CityDirectory, TestContext.Current.CancellationToken);
+        var nextMonth = await fixture.Run().RunAsync(policy, "2026-01", city.CityDirectory, TestContext.Current.CancellationToken);
+
+        Assert.True(first.Paid > 0);
+        Assert.Equal((0, first.Paid, 0m), (second.Paid, second.AlreadyPaid, second.Amount));
+        Assert.Equal(first.Paid, nextMonth.Paid);
+        Assert.Equal(2 * first.Paid, (await fixture.Provider.StatementAsync(TestContext.Current.CancellationToken)).Count);
+    }
+
+    [Fact]
+    public async Task Run_BudgetBelowWhatIsDue_StopsAtTheCap()
+    {
+        await using var fixture = await Fixture.CreateAsync(TestStores.Sqlite, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 });
+        var policy = Policy("childcare-subsidy") with { Budget = 3600 * 10 + 1800 };
+        var due = city.Rows("truth/policy_eligible.csv").Count(r => r[0] == policy.Id);
+        Assert.True(due > 11);
+
+        var first = await fixture.Run().RunAsync(policy, "2025", city.CityDirectory, TestContext.Current.CancellationToken);
+        var second = await fixture.Run().RunAsync(policy, "2026", city.CityDirectory, TestContext.Current.CancellationToken);
+
+        Assert.Equal((10, 36000m, due - 10), (first.Paid, first.Amount, first.OverBudget));
+        Assert.Equal(0, second.Paid);
+        Assert.Equal(1800, await fixture.CountAsync("SELECT SUM(amount_cents) / 100 FROM policy_ledger WHERE account = 'budget:childcare-subsidy'"));
+    }
+
+    [Fact]
+    public async Task Run_PaidThroughTheEmployer_TheEmployerReceivesTheMoney()
+    {
+        await using var fixture = await Fixture.CreateAsync(TestStores.Sqlite, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 });
+        var policy = Policy("stay-in-hangzhou");
+
+        var run = await fixture.Run().RunAsync(policy, "once", city.CityDirectory, TestContext.Current.CancellationToken);
+        var statement = await fixture.Provider.StatementAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(run.Eligible, run.Paid);
+        var employers = city.Rows("truth/enterprises.csv").Select(r => r[0]).ToHashSet();
+        Assert.All(statement, s => Assert.Contains(s.Payee, employers));
+        Assert.Equal(run.Paid * 1000m, statement.Sum(s => s.Amount));
+    }
+}
