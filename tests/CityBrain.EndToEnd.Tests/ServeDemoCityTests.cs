@@ -99,6 +99,17 @@ public sealed partial class ServeDemoCityTests
         await Task.Delay(TimeSpan.FromSeconds(3));
         var after = (DateTimeOffset)(await admin.GetFromJsonAsync<JsonObject>("/api/city/pulse"))!["cityTime"]!;
         Assert.True(after - before >= TimeSpan.FromMinutes(1), $"city time went from {before} to {after}");
+
+        // After the lake's ingestion, the shipped policies' data needs were filed as sharing requests and approved by
+        // the owning units: every policy whose issuing unit is in the registry holds its grants (kjj, the issuer of
+        // tech-rd-subsidy, runs no department system in the demo). Ingestion runs in the background: wait generously.
+        for (var polls = 0; !serve.Output.Contains("policy: the shipped policies' sharing requests filed", StringComparison.Ordinal) && polls < 1200; polls++)
+        {
+            await Task.Delay(100);
+        }
+        var policies = (await admin.GetFromJsonAsync<JsonArray>("/api/policy/policies"))!;
+        Assert.Equal(10, policies.Count);
+        Assert.Equal(["tech-rd-subsidy"], policies.Where(p => !(bool)p!["granted"]!).Select(p => (string)p!["id"]!));
     }
 
     [GeneratedRegex(@"(?<![0-9])[1-9][0-9]{5}(19|20)[0-9]{2}[01][0-9][0-3][0-9][0-9]{3}[0-9Xx](?![0-9])")]

@@ -193,6 +193,8 @@ public sealed class PolicyApiTests(DemoCity city) : IAsyncLifetime
         var first = await (await mzj.PostAsync("/api/policy/policies/poor-disability-living/requests", null, ct)).Content.ReadFromJsonAsync<JsonElement>(ct);
         var again = await (await mzj.PostAsync("/api/policy/policies/poor-disability-living/requests", null, ct)).Content.ReadFromJsonAsync<JsonElement>(ct);
 
+        var unregisteredIssuer = await (await Client(HubRoles.Admin).PostAsync("/api/policy/policies/tech-rd-subsidy/requests", null, ct)).Content.ReadFromJsonAsync<JsonElement>(ct);
+        Assert.All(unregisteredIssuer.EnumerateArray(), n => Assert.Contains("the issuing unit 'kjj' is not registered", n.GetProperty("problem").GetString(), StringComparison.Ordinal));
         Assert.Equal(HttpStatusCode.Forbidden, otherUnit.StatusCode);
         var disability = first.EnumerateArray().Single(n => n.GetProperty("dataset").GetString() == "mzj.disability");
         Assert.Equal("pending", disability.GetProperty("requestStatus").GetString());

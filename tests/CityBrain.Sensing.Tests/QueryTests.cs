@@ -126,6 +126,24 @@ public sealed class QueryTests
     }
 
     [Fact]
+    public async Task QueryEntities_SmallPageOfManyMatches_SameOrderAsWholeSort()
+    {
+        await using var broker = await Broker.StartAsync(TestStores.Sqlite);
+        // 400 detectors, intensities with ties, so that the id decides between equals.
+        var detectors = Enumerable.Range(0, 400).Select(i => $$"""{"id": "urn:ngsi-ld:TrafficFlowObserved:d{{i:D3}}", "type": "TrafficFlowObserved", "intensity": {{i * 37 % 50}}}""");
+        using var created = await broker.PostAsync("/entityOperations/create", "[" + string.Join(",", detectors) + "]");
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var expected = Enumerable.Range(0, 400).OrderByDescending(i => i * 37 % 50).ThenBy(i => i).Select(i => $"d{i:D3}").ToList();
+
+        var page = await broker.GetJsonAsync("/entities?type=TrafficFlowObserved&orderBy=intensity%3Bdesc&offset=7&limit=5");
+        Assert.Equal(string.Join(",", expected.Skip(7).Take(5)), string.Join(",", Ids(page)));
+        var byId = await broker.GetJsonAsync("/entities?type=TrafficFlowObserved&limit=3");
+        Assert.Equal("d000,d001,d002", string.Join(",", Ids(byId)));
+        var pastTheEnd = await broker.GetJsonAsync("/entities?type=TrafficFlowObserved&offset=398&limit=5");
+        Assert.Equal("d398,d399", string.Join(",", Ids(pastTheEnd)));
+    }
+
+    [Fact]
     public async Task QueryEntities_PickOmitAttrs_ProjectMembers()
     {
         await using var broker = await CityAsync(TestStores.Sqlite);

@@ -35,10 +35,11 @@ internal static class ServeCommand
                 builder.Services.AddSingleton<CityClock>();
                 builder.Services.AddHostedService(sp => sp.GetRequiredService<CityClock>());
                 builder.Services.AddSingleton<ILiveMetricSource, CityPulseMetrics>();
-                // The demo's sensors publish over MQTT: to the configured broker, else to one embedded on 1883.
+                // The demo's sensors publish over MQTT: to the configured broker, else to one embedded on 1883 when it is
+                // free, else on a free port, so that this node never feeds or fights another node's broker on 1883.
                 if (builder.Configuration["Sensing:MqttBroker"] is null)
                 {
-                    builder.Configuration["Sensing:EmbeddedMqttPort"] ??= "1883";
+                    builder.Configuration["Sensing:EmbeddedMqttPort"] ??= EmbeddedBrokerPort().ToString(System.Globalization.CultureInfo.InvariantCulture);
                 }
                 builder.Services.AddHostedService<DemoSensors>();
             }
@@ -61,6 +62,10 @@ internal static class ServeCommand
         table.AddRow("OpenAPI", $"{url}/openapi/v1.json");
         table.AddRow("Store", Markup.Escape(app.Services.GetRequiredService<IOperationalStore>().Description));
         table.AddRow("Data folder", Markup.Escape(settings.DataDirectory));
+        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<CityBrain.Sensing.SensingOptions>>().Value.IngestBroker is { } broker)
+        {
+            table.AddRow("MQTT ingest", $"{broker} (citybrain/devices/{{id}}/attrs)");
+        }
         if (city is not null)
         {
             table.AddRow("Demo city", Markup.Escape(city.Directory));
@@ -107,6 +112,22 @@ internal static class ServeCommand
             // The message may quote a request path: resident IDs in it are cut before it reaches the console.
             var message = System.Text.RegularExpressions.Regex.Replace(e.Message, "[0-9]{17}[0-9Xx]", "******************");
             AnsiConsole.MarkupLine($"[red]lake: ingestion stopped[/] ({e.GetType().Name}): {Markup.Escape(message)}");
+        }
+    }
+
+    private static int EmbeddedBrokerPort()
+    {
+        try
+        {
+            using var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 1883);
+            probe.Start();
+            return 1883;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            using var any = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+            any.Start();
+            return ((System.Net.IPEndPoint)any.LocalEndpoint).Port;
         }
     }
 

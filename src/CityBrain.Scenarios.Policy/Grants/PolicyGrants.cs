@@ -60,6 +60,11 @@ public static class PolicyGrants
     {
         var registry = services.GetRequiredService<IRegistryReader>();
         var system = SystemOf(policy);
+        if (await registry.FindUnitAsync(policy.Issuer, cancellationToken) is null)
+        {
+            var unregistered = $"the issuing unit '{policy.Issuer}' is not registered in the hub: the data bureau registers it first";
+            return [.. (await StateAsync(services, policy, cancellationToken)).Select(s => s.Granted ? s : s with { Problem = unregistered })];
+        }
         if (await registry.FindSystemAsync(system, cancellationToken) is null)
         {
             // The scenario runs in the hub's node: it registers its own consumer system, as the data lake does.

@@ -153,7 +153,7 @@ internal sealed partial class PayoutRun(IOperationalStore store, IPaymentProvide
                 INSERT INTO policy_ledger (journal, account, amount_cents, posted_at) VALUES (@journal, @budget, @amount, @at), (@journal, 'treasury', @credit, @at)
                 ON CONFLICT (journal, account) DO NOTHING
                 """, cancellationToken, ("journal", "fund:" + policy.Id), ("budget", "budget:" + policy.Id), ("amount", budgetCents), ("credit", -budgetCents), ("at", now));
-            var committed = await Db.ScalarAsync(connection, transaction, "SELECT SUM(amount_cents) FROM policy_payouts WHERE policy = @policy", cancellationToken, ("policy", policy.Id));
+            var committed = await Db.ScalarAsync(connection, transaction, "SELECT reserved_cents FROM policy_budgets WHERE policy = @policy", cancellationToken, ("policy", policy.Id));
             foreach (var m in chunk)
             {
                 if (existing.TryGetValue(m.Subject, out var status))
@@ -173,6 +173,10 @@ internal sealed partial class PayoutRun(IOperationalStore store, IPaymentProvide
                     ("payee", m.Employer ?? m.Subject), ("amount", m.AmountCents), ("at", now));
                 committed += inserted * m.AmountCents;
             }
+            await Db.ExecuteAsync(connection, transaction, """
+                INSERT INTO policy_budgets (policy, reserved_cents) VALUES (@policy, @reserved)
+                ON CONFLICT (policy) DO UPDATE SET reserved_cents = excluded.reserved_cents
+                """, cancellationToken, ("policy", policy.Id), ("reserved", committed));
             await transaction.CommitAsync(cancellationToken);
         }
         if (overBudget > 0)

@@ -34,5 +34,11 @@ internal sealed class PolicyMigrations : IMigrationSet
                 appeal_id TEXT PRIMARY KEY, policy TEXT NOT NULL, period TEXT NOT NULL, subject TEXT NOT NULL, statement TEXT NOT NULL,
                 disputed_field TEXT, status TEXT NOT NULL, units TEXT NOT NULL, filed_at BIGINT NOT NULL);
             """),
+        // The budget check read SUM(amount_cents) over the policy's payouts for every batch of reservations: quadratic in
+        // the payouts of a run. The total reserved is kept here instead, changed only under the budget lock.
+        new("policy", 3, "reserved total per policy", """
+            CREATE TABLE policy_budgets (policy TEXT PRIMARY KEY, reserved_cents BIGINT NOT NULL);
+            INSERT INTO policy_budgets (policy, reserved_cents) SELECT policy, SUM(amount_cents) FROM policy_payouts GROUP BY policy;
+            """),
     ];
 }

@@ -109,7 +109,6 @@ internal static class EntitiesApi
         };
         var matches = (await service.Repository.AllAsync(tenant, cancellationToken)).Where(query.Matches).ToList();
         var order = EntityOrder.Parse(request["orderBy"].ToString(), context, query.Geo);
-        matches.Sort(order.Compare);
         if (count)
         {
             http.Response.Headers[NgsiLdHttp.ResultsCountHeader] = matches.Count.ToString(CultureInfo.InvariantCulture);
@@ -118,7 +117,7 @@ internal static class EntitiesApi
         {
             throw NgsiLdException.BadData("limit=0 is allowed only with count=true.");
         }
-        var page = matches.Skip(offset).Take(limit).ToList();
+        var page = order.Page(matches, offset, limit);
         if (media == OutputMedia.GeoJson)
         {
             var geometryProperty = GeometryProperty(http.Request, context);

@@ -28,6 +28,44 @@ internal sealed class EntityOrder(IReadOnlyList<(string Attribute, bool Descendi
         return new EntityOrder(keys, keys.Count == 0 && geo?.Relation == "near" ? geo : null);
     }
 
+    /// <summary>
+    /// The entities at [offset, offset + limit) in this order. A small page is picked with a bounded heap instead of
+    /// sorting every match: a query over 100,000 entities for 20 of them compares about 100,000 times, not 1.7 million.
+    /// </summary>
+    public List<EntityRecord> Page(List<EntityRecord> entities, int offset, int limit)
+    {
+        var wanted = (long)offset + limit;
+        if (limit == 0 || offset >= entities.Count)
+        {
+            return [];
+        }
+        if (wanted >= entities.Count / 4)
+        {
+            entities.Sort(Compare);
+            return entities.GetRange(offset, (int)Math.Min(limit, entities.Count - offset));
+        }
+        // The heap's root is the last of the best 'wanted' so far; a better entity replaces it.
+        var best = new PriorityQueue<EntityRecord, EntityRecord>((int)wanted + 1, Comparer<EntityRecord>.Create((a, b) => Compare(b, a)));
+        foreach (var entity in entities)
+        {
+            if (best.Count < wanted)
+            {
+                best.Enqueue(entity, entity);
+            }
+            else if (Compare(entity, best.Peek()) < 0)
+            {
+                best.DequeueEnqueue(entity, entity);
+            }
+        }
+        var ordered = new List<EntityRecord>(best.Count);
+        while (best.TryDequeue(out var entity, out _))
+        {
+            ordered.Add(entity);
+        }
+        ordered.Reverse();
+        return ordered.GetRange(offset, Math.Min(limit, ordered.Count - offset));
+    }
+
     public int Compare(EntityRecord a, EntityRecord b)
     {
         if (near is not null)
