@@ -1,6 +1,7 @@
 using CityBrain.Cockpit.Evaluation;
 using CityBrain.Cockpit.Supervision;
 using CityBrain.Cockpit.Tasks;
+using CityBrain.Hub.Security;
 using CityBrain.Kernel.Messaging;
 using CityBrain.Kernel.Messaging.Contracts;
 using CityBrain.Kernel.Storage;
@@ -30,11 +31,19 @@ public static class CockpitTasksModule
         services.AddHostedService<TaskEscalationService>();
         services.AddEventHandler<QualityProblemFound, QualityProblemSubscriber>();
         services.AddEventHandler<PolicyDataDisputed, PolicyDisputeSubscriber>();
+        services.AddEventHandler<ScenarioUsed, ScenarioUseSubscriber>();
 
         services.AddSupervision();
         services.AddEvaluation();
         return services;
     }
+
+    /// <summary>
+    /// Registers one of the platform's own scenarios at start unless its code is registered (a city registers its own
+    /// through the API); the host calls it for each scenario it runs. Answers whether it registered it now.
+    /// </summary>
+    public static Task<bool> EnsureScenarioAsync(this IServiceProvider services, ScenarioRegistration registration, CancellationToken cancellationToken) =>
+        services.GetRequiredService<ScenarioService>().RegisterIfAbsentAsync(registration, new Caller("citybrain", HubRoles.Admin, null, null, null), cancellationToken);
 
     public static IEndpointRouteBuilder MapCockpitTasks(this IEndpointRouteBuilder routes)
     {

@@ -110,6 +110,7 @@ public static class CityBrainHost
         app.Services.GetRequiredService<HubKeyring>();
         await DemoSeed.EnsureAsync(app.Services, cancellationToken);
         await app.Services.PrepareCockpitAsync(cancellationToken);
+        await PlatformScenarios.EnsureAsync(app.Services, cancellationToken);
     }
 
     private static Task WriteHealth(HttpContext context, HealthReport report)

@@ -1,6 +1,7 @@
 using CityBrain.Hub.Security;
 using CityBrain.Kernel.Errors;
 using CityBrain.Kernel.Messaging;
+using CityBrain.Kernel.Messaging.Contracts;
 using CityBrain.Kernel.Storage;
 using CityBrain.Scenarios.Policy.Appeals;
 using CityBrain.Scenarios.Policy.Grants;
@@ -19,6 +20,9 @@ namespace CityBrain.Scenarios.Policy;
 /// <summary>Registers policy direct-reach in the host: its tables and its endpoints (docs/policy.md).</summary>
 public static class PolicyModule
 {
+    /// <summary>The scenario's code on the cockpit's evaluation page; each citizen's explanation reports a use under it.</summary>
+    public const string ScenarioCode = "policy";
+
     /// <param name="cityDirectory">The city whose departments' datasets the profiles are built from (DATA/city for the demo).</param>
     public static IServiceCollection AddPolicy(this IServiceCollection services, string cityDirectory)
     {
@@ -75,7 +79,7 @@ public static class PolicyModule
         return TypedResults.Ok(await PolicyGrants.RequestAsync(context.RequestServices, hub, tokens.Issue(caller, TimeSpan.FromMinutes(5)), policy, cancellationToken));
     }
 
-    private static async Task<Ok<Explanation>> Why(string id, string? period, HttpContext context, PolicyProfiles profiles, CancellationToken cancellationToken)
+    private static async Task<Ok<Explanation>> Why(string id, string? period, HttpContext context, PolicyProfiles profiles, IEventPublisher events, HubKeyring keyring, TimeProvider time, CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
         if (caller.Role != HubRoles.Citizen || caller.ResidentId is null)
@@ -94,6 +98,7 @@ public static class PolicyModule
         var judgedOn = policy.ReferenceDate(period);
         var explanation = await profiles.UseAsync(judgedOn, connection => PolicyMatcher.ExplainAsync(connection, policy, caller.ResidentId, judgedOn, cancellationToken), cancellationToken)
             ?? throw new NotFoundException("the city's records hold no resident with your ID");
+        await events.PublishAsync(new ScenarioUsed(ScenarioCode, keyring.UserKey(caller), time.GetUtcNow()), cancellationToken); // the cockpit counts the citizen's use
         return TypedResults.Ok(explanation);
     }
 }

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using CityBrain.Kernel.Errors;
+using CityBrain.Kernel.Messaging;
 using CityBrain.Scenarios.Traffic.Network;
 using CityBrain.Scenarios.Traffic.WhatIf;
 using Microsoft.AspNetCore.Builder;
@@ -15,12 +16,17 @@ namespace CityBrain.Scenarios.Traffic.Web;
 /// <summary>The traffic scenario's one registration point: the host calls AddTraffic and MapTraffic.</summary>
 public static class TrafficModule
 {
+    /// <summary>The scenario's code on the cockpit's evaluation page; each run a person starts reports a use under it.</summary>
+    public const string ScenarioCode = "traffic";
+
     /// <summary>Registers the datasets (Traffic:DatasetsPath, default ../shared/datasets/traffic), read once on first use.</summary>
     public static IServiceCollection AddTraffic(this IServiceCollection services)
     {
         services.AddOptions<TrafficOptions>().BindConfiguration(TrafficOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TrafficDatasets>();
         services.AddSingleton<ControllerResults>();
+        services.AddEventBus(); // each run a person starts is published as ScenarioUsed
+        services.AddSingleton<TrafficUsage>();
         return services;
     }
 
@@ -44,16 +50,22 @@ public static class TrafficModule
 
     private static Ok<IReadOnlyList<TrafficDataset>> Datasets() => TypedResults.Ok(TrafficReference.Datasets);
 
-    private static Ok<TrafficRunResult> Run(RunRequest request, TrafficDatasets datasets, CancellationToken cancellationToken)
+    private static async Task<Ok<TrafficRunResult>> Run(RunRequest request, HttpContext context, TrafficDatasets datasets, TrafficUsage usage, CancellationToken cancellationToken)
     {
         var (network, demand) = datasets.Get(request.Dataset);
         var controller = Controller(request.Controller);
         var steps = Steps(request.Steps);
-        return TypedResults.Ok(TrafficRun.Run(network, demand, controller, steps, request.Seed ?? 0, 1, cancellationToken));
+        var result = TrafficRun.Run(network, demand, controller, steps, request.Seed ?? 0, 1, cancellationToken);
+        await usage.ReportAsync(context.User, cancellationToken);
+        return TypedResults.Ok(result);
     }
 
-    private static Ok<WhatIfResult> WhatIf(WhatIfRequest request, TrafficDatasets datasets, CancellationToken cancellationToken) =>
-        TypedResults.Ok(RunWhatIf(request, datasets, cancellationToken));
+    private static async Task<Ok<WhatIfResult>> WhatIf(WhatIfRequest request, HttpContext context, TrafficDatasets datasets, TrafficUsage usage, CancellationToken cancellationToken)
+    {
+        var result = RunWhatIf(request, datasets, cancellationToken);
+        await usage.ReportAsync(context.User, cancellationToken);
+        return TypedResults.Ok(result);
+    }
 
     /// <summary>The what-if as the API and the cockpit's what-if page run it: each bad field a <see cref="ValidationFailedException"/> naming it.</summary>
     internal static WhatIfResult RunWhatIf(WhatIfRequest request, TrafficDatasets datasets, CancellationToken cancellationToken)

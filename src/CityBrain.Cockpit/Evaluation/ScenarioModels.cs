@@ -34,8 +34,8 @@ public sealed record ScenarioEvaluation(
     IReadOnlyList<ScenarioTransition> Transitions);
 
 /// <summary>
-/// How a scenario reports use: each event names the user (hashed with the hub's key before it is stored; never kept in clear).
-/// Resolve it from the container; scenarios in-process call it directly.
+/// Records a use by a named user (hashed with the hub's key before it is stored; never kept in clear), for the host and
+/// tests. Modules never reference the cockpit: they publish ScenarioUsed on the bus (docs/cockpit.md).
 /// </summary>
 public interface IScenarioUsage
 {

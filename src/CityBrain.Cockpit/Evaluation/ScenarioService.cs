@@ -5,6 +5,7 @@ using CityBrain.Hub.Audit;
 using CityBrain.Hub.Registry;
 using CityBrain.Hub.Security;
 using CityBrain.Kernel.Errors;
+using CityBrain.Kernel.Messaging.Contracts;
 using CityBrain.Kernel.Storage;
 using Dapper;
 using Microsoft.Extensions.Options;
@@ -90,12 +91,42 @@ internal sealed partial class ScenarioService(
         {
             throw new ValidationFailedException("userId", "the user's identifier is required (at most 200 characters); it is stored only as a keyed hash");
         }
+        await RecordUseAsync(new ScenarioUsed(scenario, keyring.HashSubject(userId.Trim()), time.GetUtcNow()), cancellationToken);
+    }
+
+    /// <summary>
+    /// Records a use already keyed (the bus's <see cref="ScenarioUsed"/>, or a use reported over HTTP once hashed): one active
+    /// user per key, scenario and local day of <see cref="ScenarioUsed.At"/>, so a redelivered event counts once.
+    /// </summary>
+    public async Task RecordUseAsync(ScenarioUsed use, CancellationToken cancellationToken)
+    {
         await using var connection = await store.OpenConnectionAsync(cancellationToken);
-        await FindAsync(connection, scenario, cancellationToken);
+        await FindAsync(connection, use.Scenario, cancellationToken);
         // The same user several times a day is one active user: the primary key keeps the first.
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO cockpit_scenario_usage (scenario, day, user_hash) VALUES (@scenario, @day, @hash) ON CONFLICT DO NOTHING",
-            new { scenario, day = Today(), hash = keyring.HashSubject(userId.Trim()) }, cancellationToken: cancellationToken));
+            new { scenario = use.Scenario, day = Key(LocalDay(use.At)), hash = use.UserKey }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Registers one of the platform's own scenarios at start unless a scenario of that code exists (the city's own
+    /// registration, or this one on an earlier start or another node). Answers whether it registered it now.
+    /// </summary>
+    public async Task<bool> RegisterIfAbsentAsync(ScenarioRegistration registration, Caller caller, CancellationToken cancellationToken)
+    {
+        if ((await ListAsync(registration.Code, cancellationToken)).Count > 0)
+        {
+            return false;
+        }
+        try
+        {
+            await RegisterAsync(registration, caller, cancellationToken);
+            return true;
+        }
+        catch (BusinessRuleViolationException e) when (e.Rule == "AScenarioCodeIsRegisteredOnce")
+        {
+            return false; // another node registered it meanwhile
+        }
     }
 
     /// <summary>The scenario's own system (or its unit, or the bureau) reports a use.</summary>
@@ -250,7 +281,9 @@ internal sealed partial class ScenarioService(
             "SELECT code, name, owner_unit, target_population, state, state_since FROM cockpit_scenarios WHERE code = @code", new { code }, cancellationToken: cancellationToken))
         ?? throw new NotFoundException($"scenario '{code}' is not registered");
 
-    private DateOnly LocalToday() => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(time.GetUtcNow(), _zone).DateTime);
+    private DateOnly LocalToday() => LocalDay(time.GetUtcNow());
+
+    private DateOnly LocalDay(DateTimeOffset at) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, _zone).DateTime);
 
     private string Today() => Key(LocalToday());
 

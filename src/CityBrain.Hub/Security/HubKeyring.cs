@@ -36,6 +36,9 @@ public sealed class HubKeyring
     public string HashSubject(string subjectId) =>
         Convert.ToHexStringLower(HMACSHA256.HashData(SubjectHashKey, System.Text.Encoding.UTF8.GetBytes(subjectId.Trim().ToUpperInvariant())));
 
+    /// <summary>The key a person's use of a scenario is counted under (ScenarioUsed): the citizen's resident ID or the staff member's name, hashed.</summary>
+    public string UserKey(Caller caller) => HashSubject(caller.ResidentId ?? caller.Name);
+
     public static async Task<HubKeyring> LoadOrCreateAsync(IOperationalStore store, CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenConnectionAsync(cancellationToken);

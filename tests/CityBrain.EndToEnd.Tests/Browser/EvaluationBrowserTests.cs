@@ -41,7 +41,9 @@ public sealed class EvaluationBrowserTests : IAsyncLifetime
         var leader = await _chromium.OpenAsync(1920, 1080);
         await Chromium.LoginAsync(leader, _node.BaseAddress, "leader", "leader-demo");
         await Chromium.GotoAsync(leader, _node.BaseAddress, "/scenarios");
-        await Expect(leader.Locator("[data-testid='no-scenarios']")).ToBeVisibleAsync();
+        // The platform's own scenarios are registered at start; nothing else yet.
+        await Expect(leader.Locator("[data-testid='scenario-row']")).ToHaveCountAsync(2);
+        await Expect(leader.Locator("[data-testid='scenario-row'][data-scenario='traffic']")).ToBeVisibleAsync();
         await Expect(leader.Locator("[data-testid='lifecycle-rules']")).ToContainTextAsync("trial → online after 14 days");
 
         // A population that is not a number is named; nothing is registered.
@@ -51,7 +53,7 @@ public sealed class EvaluationBrowserTests : IAsyncLifetime
         await leader.FillAsync("#scenario-population", "两千");
         await leader.ClickAsync("[data-testid='register']");
         await Expect(leader.Locator("[data-testid='scenario-error']")).ToContainTextAsync("targetPopulation");
-        await Expect(leader.Locator("[data-testid='scenario-row']")).ToHaveCountAsync(0);
+        await Expect(leader.Locator("[data-testid='scenario-row']")).ToHaveCountAsync(2);
 
         await leader.FillAsync("#scenario-population", "2000");
         await leader.ClickAsync("[data-testid='register']");
