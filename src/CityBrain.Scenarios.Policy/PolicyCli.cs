@@ -1,8 +1,12 @@
+using CityBrain.Hub.Audit;
+using CityBrain.Hub.Sharing;
 using CityBrain.Kernel.Errors;
 using CityBrain.Kernel.Storage;
+using CityBrain.Scenarios.Policy.Grants;
 using CityBrain.Scenarios.Policy.Matching;
 using CityBrain.Scenarios.Policy.Payout;
 using CityBrain.Scenarios.Policy.Rules;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace CityBrain.Scenarios.Policy;
@@ -13,7 +17,10 @@ public sealed record PolicyCheckReport(IReadOnlyList<object> Lines, bool Perfect
 /// <summary>The policy verbs' work, for the host's command line (docs/policy.md).</summary>
 public static class PolicyCli
 {
-    /// <summary>Every shipped policy's eligible set against the city's truth/policy_eligible.csv.</summary>
+    /// <summary>
+    /// Every shipped policy's eligible set against the city's truth/policy_eligible.csv: a developer's check of the
+    /// matching on the generated files, ungated (no grants, no audit) because it pays no one and no consumer uses its result.
+    /// </summary>
     public static async Task<PolicyCheckReport> CheckAsync(string cityDirectory, CancellationToken cancellationToken)
     {
         var results = await GroundTruthCheck.RunAsync(cityDirectory, PolicyLoader.Shipped(), cancellationToken);
@@ -46,14 +53,21 @@ public static class PolicyCli
     public static Task<int> MigrateAsync(IOperationalStore store, TimeProvider time, CancellationToken cancellationToken) =>
         MigrationRunner.ApplyAsync(store, [new PolicyMigrations()], time, cancellationToken);
 
-    /// <summary>Matches one policy for one period and pays through the bank at <paramref name="bank"/>; then reconciles with its statement.</summary>
-    public static async Task<(PolicyRunSummary Run, ReconciliationReport Reconciliation)> RunAsync(string cityDirectory, IOperationalStore store, Uri bank,
-        string policyId, string period, TimeProvider time, ILogger logger, CancellationToken cancellationToken)
+    /// <summary>
+    /// Matches one policy for one period and pays through the bank at <paramref name="bank"/>; then reconciles with its
+    /// statement. <paramref name="services"/> are the hub node's (operational store, grants, audit chain): the run is
+    /// refused unless the policy's grants are in force, and its reads are audited.
+    /// </summary>
+    public static async Task<(PolicyRunSummary Run, ReconciliationReport Reconciliation)> RunAsync(IServiceProvider services, string cityDirectory, Uri bank,
+        string policyId, string period, ILogger logger, CancellationToken cancellationToken)
     {
         var policy = Find(policyId);
+        var store = services.GetRequiredService<IOperationalStore>();
+        var time = services.GetRequiredService<TimeProvider>();
+        var access = new PolicyAccess(services.GetRequiredService<IGrantLookup>(), services.GetRequiredService<IAuditLog>(), time);
         using var http = new HttpClient { BaseAddress = bank, Timeout = TimeSpan.FromMinutes(1) };
         var provider = new HttpBankProvider(http, BankOptions.Default, time);
-        var run = await new PayoutRun(store, provider, time, logger).RunAsync(policy, period, cityDirectory, cancellationToken);
+        var run = await new PayoutRun(store, provider, time, logger).RunAsync(policy, period, cityDirectory, access, cancellationToken);
         return (run, await Reconciliation.RunAsync(store, provider, cancellationToken));
     }
 

@@ -110,6 +110,23 @@ public sealed partial class ServeDemoCityTests
         var policies = (await admin.GetFromJsonAsync<JsonArray>("/api/policy/policies"))!;
         Assert.Equal(10, policies.Count);
         Assert.Equal(["tech-rd-subsidy"], policies.Where(p => !(bool)p!["granted"]!).Select(p => (string)p!["id"]!));
+
+        // With the grants serve approved, `policy run` on the same data folder pays, and its reads are in the hub's audit
+        // chain as the issuing unit's policy system; a policy whose grants were never approved is refused.
+        var run = JsonNode.Parse(await serve.RunAsync("policy", "run", "--policy", "severe-disability-care", "--period", "2025-12"))!;
+        Assert.True((int)run["paid"]! > 0, run.ToJsonString());
+        var audit = new List<JsonNode>();
+        for (var page = (await admin.GetFromJsonAsync<JsonArray>("/api/hub/audit?limit=1000"))!; page.Count > 0;
+             page = (await admin.GetFromJsonAsync<JsonArray>($"/api/hub/audit?limit=1000&after={(long)audit[^1]["seq"]!}"))!)
+        {
+            audit.AddRange(page.Select(r => r!));
+        }
+        var reads = audit
+            .Where(r => (string?)r!["action"] == "data.query" && (string?)r!["actor"] == "system:mzj-policy").Select(r => (string)r!["resource"]!).Order(StringComparer.Ordinal);
+        Assert.Equal(["dataset:gaj.rk", "dataset:mzj.deaths", "dataset:mzj.disability", "dataset:rsj.persons", "dataset:wjw.death_certificates"], reads);
+        var ungranted = await serve.RunFailingAsync("policy", "run", "--policy", "tech-rd-subsidy", "--period", "2025");
+        Assert.Equal(2, ungranted.ExitCode);
+        Assert.Contains("policy 'tech-rd-subsidy' may not run", ungranted.Error, StringComparison.Ordinal);
     }
 
     [GeneratedRegex(@"(?<![0-9])[1-9][0-9]{5}(19|20)[0-9]{2}[01][0-9][0-3][0-9][0-9]{3}[0-9Xx](?![0-9])")]

@@ -67,6 +67,18 @@ internal sealed class ServeProcess : IAsyncDisposable
         return (await output).Trim();
     }
 
+    /// <summary>A CLI verb expected to fail: its exit code and standard error.</summary>
+    public async Task<(int ExitCode, string Error)> RunFailingAsync(params string[] args)
+    {
+        using var process = Process.Start(Cli(DataDirectory, args))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        await output;
+        return (process.ExitCode, await error);
+    }
+
     public HttpClient Client(string? token = null)
     {
         var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };

@@ -17,6 +17,7 @@ public sealed class KilledRunTests(DemoCity city) : IDisposable
         Directory.CreateDirectory(_data);
         Directory.CreateSymbolicLink(Path.Combine(_data, "city"), city.CityDirectory);
         var eligible = city.Rows("truth/policy_eligible.csv").Count(r => r[0] == "stay-in-hangzhou");
+        await GrantAsync(ct);
 
         // A slow bank, so that the run is still paying when it is killed.
         using (var first = Start("--bank-latency-ms", "40"))
@@ -54,6 +55,35 @@ public sealed class KilledRunTests(DemoCity city) : IDisposable
         Assert.Equal(eligible, Count(bank, "SELECT COUNT(*) FROM settlements"));
         Assert.Equal(eligible, Count(bank, "SELECT COUNT(DISTINCT key) FROM settlements"));
         Assert.Equal(eligible, Count(Path.Combine(_data, "citybrain.db"), "SELECT COUNT(DISTINCT journal) FROM policy_ledger WHERE journal LIKE 'pay:%'"));
+    }
+
+    [Fact]
+    public async Task Run_DataFolderWithoutGrants_Exit2NamingThePolicyAndEachDatasetAndPaysNothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Directory.CreateDirectory(_data);
+        Directory.CreateSymbolicLink(Path.Combine(_data, "city"), city.CityDirectory);
+
+        using var run = Start();
+        var output = await run.StandardOutput.ReadToEndAsync(ct);
+        var error = await run.StandardError.ReadToEndAsync(ct);
+        await run.WaitForExitAsync(ct);
+
+        Assert.True(run.ExitCode == 2, $"exit {run.ExitCode}: {output} {error}");
+        Assert.Contains("policy 'stay-in-hangzhou' may not run", error, StringComparison.Ordinal);
+        Assert.All(PolicyCli.Find("stay-in-hangzhou").Needs, dataset => Assert.Contains(dataset, error, StringComparison.Ordinal));
+        Assert.Equal(0, Count(Path.Combine(_data, "citybrain.db"), "SELECT COUNT(*) FROM policy_decisions"));
+        Assert.Equal(0, Count(Path.Combine(_data, "bank", "bank.db"), "SELECT COUNT(*) FROM settlements"));
+    }
+
+    /// <summary>What `serve` leaves in the data folder's store for the demo city: the shipped policies' grants, approved.</summary>
+    private async Task GrantAsync(CancellationToken ct)
+    {
+        await using (var hub = await PolicyHub.StartAsync(_data, "sqlite:" + Path.Combine(_data, "citybrain.db"), ct))
+        {
+            Assert.True(await hub.GrantAllAsync(ct) > 0);
+        }
+        SqliteConnection.ClearAllPools();
     }
 
     private Process Start(params string[] extra)

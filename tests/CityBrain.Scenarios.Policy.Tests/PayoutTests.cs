@@ -1,8 +1,15 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using CityBrain.Hub.Security;
+using CityBrain.Hub.Sharing;
+using CityBrain.Kernel.Errors;
+using CityBrain.Scenarios.Policy.Grants;
 using CityBrain.Scenarios.Policy.Matching;
 using CityBrain.Scenarios.Policy.Payout;
 using CityBrain.Scenarios.Policy.Rules;
 using CityBrain.SyntheticCity.Departments.Bank;
 using CityBrain.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CityBrain.Scenarios.Policy.Tests;
@@ -14,37 +21,50 @@ public sealed class PayoutTests(DemoCity city)
     /// <summary>A flaky bank: a fifth of calls refused, a tenth settled but answered too late for the adapter's 150 ms timeout.</summary>
     private static DemoBankOptions Flaky => new() { Seed = 3, FailureRate = 0.2, TimeoutRate = 0.1, Hang = TimeSpan.FromMilliseconds(600) };
 
+    /// <summary>A bank, and the real host over a fresh store with the shipped policies' grants approved (unless told not to).</summary>
     private sealed class Fixture : IAsyncDisposable
     {
         private readonly TestStore _store;
         private readonly HttpClient _http;
+        private readonly string _data;
 
-        private Fixture(TestStore store, DemoBank bank, string bankDirectory)
+        private Fixture(TestStore store, PolicyHub hub, DemoBank bank, string data)
         {
             _store = store;
+            Hub = hub;
             Bank = bank;
-            BankDirectory = bankDirectory;
+            _data = data;
             _http = new HttpClient { BaseAddress = bank.BaseUrl };
             Provider = new HttpBankProvider(_http, new BankOptions(TimeSpan.FromMilliseconds(150), 10, TimeSpan.FromMilliseconds(5)), TimeProvider.System);
         }
 
-        public DemoBank Bank { get; }
+        public PolicyHub Hub { get; }
 
-        public string BankDirectory { get; }
+        public DemoBank Bank { get; }
 
         public HttpBankProvider Provider { get; }
 
-        public Kernel.Storage.IOperationalStore Store => _store.Store;
+        public Kernel.Storage.IOperationalStore Store => Hub.Store;
 
-        public static async Task<Fixture> CreateAsync(string kind, DemoBankOptions bank)
+        public static async Task<Fixture> CreateAsync(string kind, DemoBankOptions bank, string cityDirectory, bool granted = true)
         {
-            var store = await TestStores.CreateAsync(kind, TestContext.Current.CancellationToken);
-            await PolicyCli.MigrateAsync(store.Store, TimeProvider.System, TestContext.Current.CancellationToken);
-            var directory = Path.Combine(Path.GetTempPath(), "citybrain-bank-" + Guid.NewGuid().ToString("N")[..10]);
-            return new Fixture(store, await DemoBank.StartAsync(directory, bank, TestContext.Current.CancellationToken), directory);
+            var ct = TestContext.Current.CancellationToken;
+            var store = await TestStores.CreateAsync(kind, ct);
+            var data = Path.Combine(Path.GetTempPath(), "citybrain-payout-" + Guid.NewGuid().ToString("N")[..10]);
+            Directory.CreateDirectory(data);
+            Directory.CreateSymbolicLink(Path.Combine(data, "city"), cityDirectory);
+            var hub = await PolicyHub.StartAsync(data, kind == TestStores.Sqlite ? "sqlite:" + store.Connection : store.Connection, ct);
+            if (granted)
+            {
+                Assert.True(await hub.GrantAllAsync(ct) > 0);
+            }
+            return new Fixture(store, hub, await DemoBank.StartAsync(Path.Combine(data, "bank"), bank, ct), data);
         }
 
         public PayoutRun Run() => new(Store, Provider, TimeProvider.System, NullLogger.Instance);
+
+        public Task<PolicyRunSummary> RunAsync(PolicyDefinition policy, string period, string cityDirectory) =>
+            Run().RunAsync(policy, period, cityDirectory, Hub.Access, TestContext.Current.CancellationToken);
 
         public async Task<long> CountAsync(string sql)
         {
@@ -56,9 +76,17 @@ public sealed class PayoutTests(DemoCity city)
         {
             _http.Dispose();
             await Bank.DisposeAsync();
+            await Hub.DisposeAsync();
             await _store.DisposeAsync();
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(BankDirectory, recursive: true);
+            try
+            {
+                Directory.Delete(_data, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left for the OS's temp cleaner.
+            }
         }
     }
 
@@ -68,11 +96,11 @@ public sealed class PayoutTests(DemoCity city)
     [MemberData(nameof(Stores))]
     public async Task Run_FlakyBank_PaysEveryoneEligibleOnceAndReconciles(string kind)
     {
-        await using var fixture = await Fixture.CreateAsync(kind, Flaky);
+        await using var fixture = await Fixture.CreateAsync(kind, Flaky, city.CityDirectory);
         var policy = Policy("dibao-monthly");
         var truth = city.Rows("truth/policy_eligible.csv").Where(r => r[0] == policy.Id).Select(r => r[1]).ToHashSet();
 
-        var run = await fixture.Run().RunAsync(policy, "2025-12", city.CityDirectory, TestContext.Current.CancellationToken);
+        var run = await fixture.RunAsync(policy, "2025-12", city.CityDirectory);
         var statement = await fixture.Provider.StatementAsync(TestContext.Current.CancellationToken);
         var report = await Reconciliation.RunAsync(fixture.Store, fixture.Provider, TestContext.Current.CancellationToken);
 
@@ -91,14 +119,77 @@ public sealed class PayoutTests(DemoCity city)
 
     [Theory]
     [MemberData(nameof(Stores))]
+    public async Task Run_GrantsNotInForce_RefusedNamingEachMissingDatasetAndNothingDecidedOrPaid(string kind)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var fixture = await Fixture.CreateAsync(kind, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 }, city.CityDirectory, granted: false);
+        var policy = Policy("severe-disability-care");
+        var tokens = fixture.Hub.App.Services.GetRequiredService<TokenService>();
+        string Token(string unit) => tokens.Issue(new Caller($"operator@{unit}", HubRoles.UnitOperator, unit, null, null), TimeSpan.FromMinutes(30));
+        // The issuing unit files its requests; the owners have not decided them yet.
+        var filed = await PolicyGrants.RequestAsync(fixture.Hub.App.Services, fixture.Hub.BaseAddress, Token("mzj"), policy, ct);
+        Assert.All(filed, need => Assert.Equal(RequestStatus.Pending, need.RequestStatus));
+
+        var none = await Assert.ThrowsAsync<BusinessRuleViolationException>(() => fixture.RunAsync(policy, "2025-12", city.CityDirectory));
+
+        Assert.Equal(409, none.Status);
+        Assert.Contains("policy 'severe-disability-care' may not run", none.Message, StringComparison.Ordinal);
+        Assert.All(policy.Needs, dataset => Assert.Contains(dataset, none.Message, StringComparison.Ordinal));
+
+        // One owner approves: the run is still refused, now naming only the datasets still missing.
+        var approvedNeed = filed.Single(n => n.Dataset == "mzj.disability");
+        using (var owner = new HttpClient { BaseAddress = fixture.Hub.BaseAddress })
+        {
+            owner.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token("mzj"));
+            using var decided = await owner.PostAsJsonAsync($"/api/hub/requests/{approvedNeed.RequestId}/decision", new { approve = true, days = 365, reason = "政策直达" }, ct);
+            Assert.True(decided.IsSuccessStatusCode, await decided.Content.ReadAsStringAsync(ct));
+        }
+        var some = await Assert.ThrowsAsync<BusinessRuleViolationException>(() => fixture.RunAsync(policy, "2025-12", city.CityDirectory));
+
+        Assert.DoesNotContain("mzj.disability", some.Message, StringComparison.Ordinal);
+        Assert.All(policy.Needs.Where(d => d != "mzj.disability"), dataset => Assert.Contains(dataset, some.Message, StringComparison.Ordinal));
+        Assert.Equal(0, await fixture.CountAsync("SELECT COUNT(*) FROM policy_decisions"));
+        Assert.Equal(0, await fixture.CountAsync("SELECT COUNT(*) FROM policy_payouts"));
+        Assert.Empty(await fixture.Provider.StatementAsync(ct));
+        Assert.DoesNotContain(await fixture.Hub.AuditAsync(ct), r => r.Actor == "system:mzj-policy" && r.Action == "data.query");
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Run_WithGrants_EveryDatasetReadIsOneRecordInTheAuditChain(string kind)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var fixture = await Fixture.CreateAsync(kind, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 }, city.CityDirectory);
+        var policy = Policy("severe-disability-care");
+
+        var first = await fixture.RunAsync(policy, "2025-12", city.CityDirectory);
+        var second = await fixture.RunAsync(policy, "2026-01", city.CityDirectory);
+
+        Assert.True(first.Paid > 0 && second.Paid > 0);
+        var reads = (await fixture.Hub.AuditAsync(ct)).Where(r => r.Action == "data.query" && r.Actor == "system:mzj-policy").ToList();
+        // Two runs, each one record per dataset the policy needs: its grading and the death records that block the deceased.
+        Assert.Equal(["gaj.rk", "mzj.deaths", "mzj.disability", "rsj.persons", "wjw.death_certificates"], policy.Needs);
+        Assert.Equal(policy.Needs.Concat(policy.Needs).Order(StringComparer.Ordinal), reads.Select(r => r.Resource!["dataset:".Length..]).Order(StringComparer.Ordinal));
+        Assert.All(reads, r => Assert.Equal(PolicyGrants.Purpose, r.Purpose));
+        Assert.Equal(["2025-12", "2026-01"], reads.Select(r => r.Detail["period"]).Distinct());
+        var disability = reads.First(r => r.Resource == "dataset:mzj.disability");
+        Assert.Equal("disability_grade", disability.Detail["fields"]);
+        Assert.Equal((File.ReadLines(Path.Combine(city.CityDirectory, "departments", "mzj", "disability.csv")).Count() - 1).ToString(CultureInfo.InvariantCulture), disability.Detail["rows"]);
+        Assert.Equal("dead", reads.First(r => r.Resource == "dataset:wjw.death_certificates").Detail["fields"]);
+        Assert.All(reads, r => Assert.False(string.IsNullOrEmpty(r.Detail["grant"])));
+        Assert.Null((await fixture.Hub.VerifyAuditAsync(ct)).FirstProblem);
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
     public async Task Run_SamePeriodAgain_PaysNothingNew(string kind)
     {
-        await using var fixture = await Fixture.CreateAsync(kind, Flaky);
+        await using var fixture = await Fixture.CreateAsync(kind, Flaky, city.CityDirectory);
         var policy = Policy("severe-disability-care");
-        var first = await fixture.Run().RunAsync(policy, "2025-12", city.CityDirectory, TestContext.Current.CancellationToken);
+        var first = await fixture.RunAsync(policy, "2025-12", city.CityDirectory);
 
-        var second = await fixture.Run().RunAsync(policy, "2025-12", city.CityDirectory, TestContext.Current.CancellationToken);
-        var nextMonth = await fixture.Run().RunAsync(policy, "2026-01", city.CityDirectory, TestContext.Current.CancellationToken);
+        var second = await fixture.RunAsync(policy, "2025-12", city.CityDirectory);
+        var nextMonth = await fixture.RunAsync(policy, "2026-01", city.CityDirectory);
 
         Assert.True(first.Paid > 0);
         Assert.Equal((0, first.Paid, 0m), (second.Paid, second.AlreadyPaid, second.Amount));
@@ -109,13 +200,13 @@ public sealed class PayoutTests(DemoCity city)
     [Fact]
     public async Task Run_BudgetBelowWhatIsDue_StopsAtTheCap()
     {
-        await using var fixture = await Fixture.CreateAsync(TestStores.Sqlite, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 });
+        await using var fixture = await Fixture.CreateAsync(TestStores.Sqlite, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 }, city.CityDirectory);
         var policy = Policy("childcare-subsidy") with { Budget = 3600 * 10 + 1800 };
         var due = city.Rows("truth/policy_eligible.csv").Count(r => r[0] == policy.Id);
         Assert.True(due > 11);
 
-        var first = await fixture.Run().RunAsync(policy, "2025", city.CityDirectory, TestContext.Current.CancellationToken);
-        var second = await fixture.Run().RunAsync(policy, "2026", city.CityDirectory, TestContext.Current.CancellationToken);
+        var first = await fixture.RunAsync(policy, "2025", city.CityDirectory);
+        var second = await fixture.RunAsync(policy, "2026", city.CityDirectory);
 
         Assert.Equal((10, 36000m, due - 10), (first.Paid, first.Amount, first.OverBudget));
         Assert.Equal(0, second.Paid);
@@ -125,10 +216,10 @@ public sealed class PayoutTests(DemoCity city)
     [Fact]
     public async Task Run_PaidThroughTheEmployer_TheEmployerReceivesTheMoney()
     {
-        await using var fixture = await Fixture.CreateAsync(TestStores.Sqlite, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 });
+        await using var fixture = await Fixture.CreateAsync(TestStores.Sqlite, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 }, city.CityDirectory);
         var policy = Policy("stay-in-hangzhou");
 
-        var run = await fixture.Run().RunAsync(policy, "once", city.CityDirectory, TestContext.Current.CancellationToken);
+        var run = await fixture.RunAsync(policy, "once", city.CityDirectory);
         var statement = await fixture.Provider.StatementAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(run.Eligible, run.Paid);

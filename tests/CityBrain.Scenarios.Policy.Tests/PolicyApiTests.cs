@@ -255,8 +255,11 @@ public sealed class PolicyApiTests(DemoCity city) : IAsyncLifetime
         await using var bank = await DemoBank.StartAsync(bankDirectory, bankOptions, ct);
         using var http = new HttpClient { BaseAddress = bank.BaseUrl };
         var provider = new HttpBankProvider(http, new BankOptions(TimeSpan.FromSeconds(5), 1, TimeSpan.FromMilliseconds(5)), TimeProvider.System);
+        // Granted as `serve` grants the demo city's policies (a second call files nothing new).
+        await PolicyHub.CatalogAsync(_app.Services, ct);
+        await Grants.PolicyGrants.RequestDemoGrantsAsync(_app.Services, _baseAddress, ct);
         return await new PayoutRun(_app.Services.GetRequiredService<Kernel.Storage.IOperationalStore>(), provider, TimeProvider.System, NullLogger.Instance)
-            .RunAsync(policy, "2025-12", city.CityDirectory, ct);
+            .RunAsync(policy, "2025-12", city.CityDirectory, PolicyHub.AccessOf(_app.Services), ct);
     }
 
     public async ValueTask DisposeAsync()

@@ -27,7 +27,8 @@ public sealed class PolicyLoaderTests
 
         Assert.Equal(10, policies.Count);
         var elderly = policies.Single(p => p.Id == "elderly-allowance");
-        Assert.Equal(["gaj.rk"], elderly.Needs);
+        // Age from the household register, and the death records every resident run reads to block payments to the deceased.
+        Assert.Equal(["gaj.rk", "mzj.deaths", "rsj.persons", "wjw.death_certificates"], elderly.Needs);
         Assert.Equal(600, elderly.MaxAmount);
         var refund = policies.Single(p => p.Id == "stable-employment-refund");
         Assert.Equal(Target.Enterprises, refund.Target);

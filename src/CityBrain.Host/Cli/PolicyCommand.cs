@@ -16,7 +16,7 @@ internal static class PolicyCommand
     {
         var policy = new Command("policy", "Policy direct-reach (民生直达): match the city against its policies and pay");
 
-        var check = new Command("check", "Compare every shipped policy's eligible set with the demo city's ground truth; prints precision and recall per policy");
+        var check = new Command("check", "Compare every shipped policy's eligible set with the demo city's ground truth; prints precision and recall per policy. A developer's tool: it reads the generated files directly, without grants or audit, and pays no one");
         check.SetAction((result, cancellationToken) => Guarded(async () =>
         {
             var city = DemoCity.CityDirectory(settings(result).DataDirectory);
@@ -46,7 +46,7 @@ internal static class PolicyCommand
 
         var bank = new Option<Uri?>("--bank") { Description = "The bank's base URL; default: the demo bank, started on a loopback port with its ledger in DATA/bank" };
         var bankLatency = new Option<int>("--bank-latency-ms") { Description = "Demo bank only: time each payment call takes", DefaultValueFactory = _ => 0 };
-        var run = new Command("run", "Match one policy for one period and pay everyone eligible once, through the bank; prints one JSON object");
+        var run = new Command("run", "Match one policy for one period and pay everyone eligible once, through the bank; prints one JSON object. Refused (exit 2) unless the policy's grants are in force in the data folder's hub (serve files and approves them for the demo); every dataset read is audited");
         run.Options.Add(id);
         run.Options.Add(period);
         run.Options.Add(bank);
@@ -54,14 +54,16 @@ internal static class PolicyCommand
         run.SetAction((result, cancellationToken) => Guarded(async () =>
         {
             var host = settings(result);
-            var store = OperationalStoreFactory.Create(host.EffectiveStore, host.DataDirectory);
-            await PolicyCli.MigrateAsync(store, TimeProvider.System, cancellationToken);
+            // The hub node's services over the data folder's store: the run checks the grants `serve` had approved and
+            // appends its reads to the same audit chain.
+            await using var app = CityBrainHost.Create(host);
+            await CityBrainHost.PrepareAsync(app, cancellationToken);
             await using var demoBank = result.GetValue(bank) is null
                 ? await DemoBank.StartAsync(host.DataDirectory, new DemoBankOptions { Latency = TimeSpan.FromMilliseconds(result.GetValue(bankLatency)) }, cancellationToken)
                 : null;
             using var logs = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-            var (summary, reconciliation) = await PolicyCli.RunAsync(DemoCity.CityDirectory(host.DataDirectory), store, result.GetValue(bank) ?? demoBank!.BaseUrl,
-                result.GetValue(id)!, result.GetValue(period)!, TimeProvider.System, logs.CreateLogger("CityBrain.Scenarios.Policy"), cancellationToken);
+            var (summary, reconciliation) = await PolicyCli.RunAsync(app.Services, DemoCity.CityDirectory(host.DataDirectory), result.GetValue(bank) ?? demoBank!.BaseUrl,
+                result.GetValue(id)!, result.GetValue(period)!, logs.CreateLogger("CityBrain.Scenarios.Policy"), cancellationToken);
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 policy = summary.Policy,

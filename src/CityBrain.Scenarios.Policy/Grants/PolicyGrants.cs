@@ -119,16 +119,20 @@ public static class PolicyGrants
     /// <summary>Each need of the policy and whether the policy system holds an active grant for it now.</summary>
     internal static async Task<IReadOnlyList<NeedState>> StateAsync(IServiceProvider services, PolicyDefinition policy, CancellationToken cancellationToken)
     {
-        var grants = services.GetRequiredService<IGrantLookup>();
-        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        var states = new List<NeedState>();
+        var found = await FindGrantsAsync(services.GetRequiredService<IGrantLookup>(), services.GetRequiredService<TimeProvider>().GetUtcNow(), policy, cancellationToken);
+        return [.. found.Select(f => new NeedState(f.Dataset, "dataset:" + f.Dataset, f.Grant is not null, f.Grant?.RequestId, f.Grant is null ? null : RequestStatus.Granted, null))];
+    }
+
+    /// <summary>Each need of the policy and the policy system's grant in force for it now, if any: what the list shows and what a run requires.</summary>
+    internal static async Task<IReadOnlyList<(string Dataset, Grant? Grant)>> FindGrantsAsync(IGrantLookup grants, DateTimeOffset now, PolicyDefinition policy,
+        CancellationToken cancellationToken)
+    {
+        var found = new List<(string Dataset, Grant? Grant)>();
         foreach (var dataset in policy.Needs)
         {
-            var resource = "dataset:" + dataset;
-            var grant = await grants.FindActiveAsync(SystemOf(policy), resource, now, cancellationToken);
-            states.Add(new NeedState(dataset, resource, grant is not null, grant?.RequestId, grant is null ? null : RequestStatus.Granted, null));
+            found.Add((dataset, await grants.FindActiveAsync(SystemOf(policy), "dataset:" + dataset, now, cancellationToken)));
         }
-        return states;
+        return found;
     }
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);

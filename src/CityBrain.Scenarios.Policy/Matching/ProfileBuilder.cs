@@ -70,6 +70,14 @@ internal static class ProfileBuilder
         return sql.ToString();
     }
 
+    /// <summary>The rows of one dataset as the run read them (for the audit record of the read).</summary>
+    public static async Task<long> CountRowsAsync(DuckDBConnection connection, string dataset, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT count(*) FROM {dataset.Replace('.', '_')}";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+    }
+
     internal static async Task ExecuteAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();

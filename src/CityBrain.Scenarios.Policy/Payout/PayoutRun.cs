@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Threading.Channels;
 using CityBrain.Kernel.Storage;
+using CityBrain.Scenarios.Policy.Grants;
 using CityBrain.Scenarios.Policy.Matching;
 using CityBrain.Scenarios.Policy.Rules;
 using Microsoft.Extensions.Logging;
@@ -28,16 +29,27 @@ internal sealed partial class PayoutRun(IOperationalStore store, IPaymentProvide
     /// <summary>Bank calls under way at once.</summary>
     public int Parallelism { get; init; } = 8;
 
-    public async Task<PolicyRunSummary> RunAsync(PolicyDefinition policy, string period, string cityDirectory, CancellationToken cancellationToken)
+    /// <summary>
+    /// Checks the policy's grants first (refused with nothing read, decided or paid when one is missing), then matches,
+    /// audits each dataset read, and pays.
+    /// </summary>
+    public async Task<PolicyRunSummary> RunAsync(PolicyDefinition policy, string period, string cityDirectory, PolicyAccess access, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         var judgedOn = policy.ReferenceDate(period);
+        var grants = await access.RequireGrantsAsync(policy, cancellationToken);
         IReadOnlyList<Match> matches;
+        var reads = new List<DatasetRead>();
         await using (var duck = await ProfileBuilder.OpenCityAsync(cityDirectory, cancellationToken))
         {
             await ProfileBuilder.BuildAsync(duck, judgedOn, cancellationToken);
             matches = await PolicyMatcher.MatchAsync(duck, policy, judgedOn, cancellationToken);
+            foreach (var (dataset, grant) in grants)
+            {
+                reads.Add(new DatasetRead(dataset, await ProfileBuilder.CountRowsAsync(duck, dataset, cancellationToken), grant));
+            }
         }
+        await access.AuditReadsAsync(policy, period, reads, cancellationToken);
         return await PayAsync(policy, period, matches, started, cancellationToken);
     }
 

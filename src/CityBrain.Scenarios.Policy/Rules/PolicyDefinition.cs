@@ -36,8 +36,15 @@ internal sealed record PolicyDefinition(
         }
     }
 
-    /// <summary>The datasets the policy needs (what it must be granted), from the fields it reads.</summary>
-    public IReadOnlyList<string> Needs => Fields.SelectMany(f => f.Datasets).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+    /// <summary>
+    /// The profile fields a run reads: the rule's and the amount's, and for residents whether the person died, which every
+    /// run reads to block payments to the deceased.
+    /// </summary>
+    public IReadOnlyList<ProfileField> ReadFields =>
+        Target == Target.Residents && !Fields.Any(f => f.Name == "dead") ? [.. Fields, ProfileSchema.Resident.Single(f => f.Name == "dead")] : Fields;
+
+    /// <summary>The datasets the policy needs (what it must be granted before it runs), from the fields a run reads.</summary>
+    public IReadOnlyList<string> Needs => ReadFields.SelectMany(f => f.Datasets).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Checks a period label against the policy's period and effective dates; answers the period's last day (the day rules are judged on).</summary>
     public DateOnly ReferenceDate(string period)
