@@ -304,7 +304,7 @@ internal static class EntitiesApi
         var tenant = await NgsiLdHttp.ExistingTenantAsync(http.Request, service.Repository, cancellationToken);
         var context = await NgsiLdHttp.LinkContextAsync(http.Request, resolver, cancellationToken);
         var expanded = context.Expand(type);
-        var entities = (await service.Repository.AllAsync(tenant, cancellationToken)).Where(e => e.Types.Contains(expanded, StringComparer.Ordinal)).ToList();
+        var entities = (await service.Repository.OfTypesAsync(tenant, [expanded], cancellationToken)).ToList();
         if (entities.Count == 0)
         {
             throw NgsiLdException.NotFound($"No entity has type '{type}'.");
