@@ -2,6 +2,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using CityBrain.Kernel.Errors;
+using CityBrain.Hub;
+using CityBrain.Hub.Security;
 using CityBrain.Kernel.Storage;
 using CityBrain.TestSupport;
 using Microsoft.AspNetCore.Builder;
@@ -13,7 +15,10 @@ using Microsoft.Extensions.Logging;
 
 namespace CityBrain.Sensing.Tests;
 
-/// <summary>The broker as the host composes it (open, as under --ngsi-open), on a fresh store of one kind, served in memory.</summary>
+/// <summary>
+/// The broker as the host composes it, on a fresh store of one kind, served in memory: open (as under --ngsi-open), or
+/// with the hub's bearer tokens required (<c>tokens: true</c>; <see cref="As"/> makes a client for one caller).
+/// </summary>
 public sealed class Broker : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -31,13 +36,13 @@ public sealed class Broker : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<Broker> StartAsync(string kind, TestStore? existing = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<Broker> StartAsync(string kind, TestStore? existing = null, IReadOnlyDictionary<string, string?>? settings = null, bool tokens = false)
     {
         var store = existing ?? await TestStores.CreateAsync(kind);
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseTestServer();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Configuration["Sensing:Open"] = "true";
+        builder.Configuration["Sensing:Open"] = tokens ? "false" : "true";
         if (settings is not null)
         {
             builder.Configuration.AddInMemoryCollection(settings);
@@ -45,14 +50,32 @@ public sealed class Broker : IAsyncDisposable
         builder.Services.AddSingleton(store.Store);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        if (tokens)
+        {
+            builder.Services.AddSingleton(sp => HubKeyring.LoadOrCreateAsync(store.Store, CancellationToken.None).GetAwaiter().GetResult());
+            builder.Services.AddHub();
+        }
         builder.Services.AddAuthorization();
         builder.Services.AddSensing();
         var app = builder.Build();
         app.UseExceptionHandler();
+        if (tokens)
+        {
+            app.UseAuthentication();
+            app.UseAuthorization();
+        }
         app.MapSensing();
         await MigrationRunner.ApplyAsync(store.Store, app.Services.GetServices<IMigrationSet>(), TimeProvider.System, CancellationToken.None);
         await app.StartAsync();
         return new Broker(app, store);
+    }
+
+    /// <summary>A client carrying a hub bearer token for <paramref name="caller"/> (a broker started with tokens).</summary>
+    public HttpClient As(Caller caller)
+    {
+        var client = _app.GetTestClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Services.GetRequiredService<TokenService>().Issue(caller, TimeSpan.FromHours(1)));
+        return client;
     }
 
     public static HttpContent Json(string json, string mediaType = "application/json") =>

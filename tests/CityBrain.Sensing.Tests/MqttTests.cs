@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using CityBrain.Hub.Security;
 using CityBrain.Sensing.Ingest;
 using CityBrain.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,16 +22,16 @@ public sealed class MqttTests
                     "pos": {"attribute": "location", "kind": "point"}}}
         """.Replace("ENTITY", entityId, StringComparison.Ordinal);
 
-    private static async Task<Broker> StartWithIngestAsync(string kind) =>
+    private static async Task<Broker> StartWithIngestAsync(string kind, bool tokens = false) =>
         await Broker.StartAsync(kind, settings: new Dictionary<string, string?>
         {
             ["Sensing:MqttBroker"] = Mosquitto.Instance.Uri.ToString(),
             ["Sensing:MqttClientId"] = "ingest-" + Guid.NewGuid().ToString("N"),
-        });
+        }, tokens: tokens);
 
-    private static async Task RegisterAsync(Broker broker, string deviceId, string mapping)
+    private static async Task RegisterAsync(Broker broker, string deviceId, string mapping, HttpClient? client = null)
     {
-        using var response = await broker.Client.PutAsync($"/api/sensing/devices/{deviceId}", Broker.Json(mapping));
+        using var response = await (client ?? broker.Client).PutAsync($"/api/sensing/devices/{deviceId}", Broker.Json(mapping));
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         await broker.Services.GetRequiredService<MqttIngest>().Subscribed.WaitAsync(Patience);
     }
@@ -57,10 +58,10 @@ public sealed class MqttTests
         }
     }
 
-    private static Task<JsonNode> EntityWhenAsync(Broker broker, string entityId, Func<JsonNode, bool> condition) =>
+    private static Task<JsonNode> EntityWhenAsync(Broker broker, string entityId, Func<JsonNode, bool> condition, HttpClient? client = null) =>
         EventuallyAsync(async () =>
         {
-            using var response = await broker.Client.GetAsync($"/ngsi-ld/v1/entities/{entityId}");
+            using var response = await (client ?? broker.Client).GetAsync($"/ngsi-ld/v1/entities/{entityId}");
             if (response.StatusCode != HttpStatusCode.OK)
             {
                 return null;
@@ -69,10 +70,10 @@ public sealed class MqttTests
             return condition(entity) ? entity : null;
         }, $"entity {entityId}");
 
-    private static Task<JsonArray> DeadLettersAsync(Broker broker, string deviceId, int count) =>
+    private static Task<JsonArray> DeadLettersAsync(Broker broker, string deviceId, int count, HttpClient? client = null) =>
         EventuallyAsync(async () =>
         {
-            var letters = (JsonArray)JsonNode.Parse(await broker.Client.GetStringAsync($"/api/sensing/dead-letters?deviceId={deviceId}"))!;
+            var letters = (JsonArray)JsonNode.Parse(await (client ?? broker.Client).GetStringAsync($"/api/sensing/dead-letters?deviceId={deviceId}"))!;
             return letters.Count >= count ? letters : null;
         }, $"{count} dead letters of {deviceId}");
 
@@ -192,5 +193,41 @@ public sealed class MqttTests
             """);
         var problem = await Broker.AssertErrorAsync(response, 400, "BadRequestData");
         Assert.Contains("MQTT-QoS must be 0, 1 or 2", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestStores.Kinds), MemberType = typeof(TestStores))]
+    public async Task Ingest_DeviceOfOneSystem_WritesOnlyThatSystemsEntities(string kind)
+    {
+        await using var broker = await StartWithIngestAsync(kind, tokens: true);
+        using var parking = broker.As(new Caller("parking-sys", HubRoles.System, "330100-JT", "parking-1", null));
+        using var traffic = broker.As(new Caller("traffic-sys", HubRoles.System, "330100-GA", "traffic-9", null));
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var (ownDevice, foreignDevice) = ("own-" + suffix, "foreign-" + suffix);
+        var (ownId, foreignId) = ($"urn:ngsi-ld:OffStreetParking:{ownDevice}", $"urn:ngsi-ld:OffStreetParking:{foreignDevice}");
+        using (var created = await traffic.PostAsync("/ngsi-ld/v1/entities", Broker.Json(
+            $$$"""{"id": "{{{foreignId}}}", "type": "OffStreetParking", "availableSpotNumber": {"type": "Property", "value": 5}}""")))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+        await RegisterAsync(broker, ownDevice, CarPark(ownId), parking);
+        await RegisterAsync(broker, foreignDevice, CarPark(foreignId), parking);
+
+        // Another system may not take the device over.
+        using (var takeover = await traffic.PutAsync($"/api/sensing/devices/{ownDevice}", Broker.Json(CarPark(ownId))))
+        {
+            await Broker.AssertErrorAsync(takeover, 403, "AccessDenied");
+        }
+
+        await PublishAsync(ownDevice, """{"free": 42}""");
+        await PublishAsync(foreignDevice, """{"free": 0}""");
+        await EntityWhenAsync(broker, ownId, e => e["availableSpotNumber"]?["value"]?.GetValue<int>() == 42, parking);
+        var letter = (await DeadLettersAsync(broker, foreignDevice, 1, parking))[0]!;
+        Assert.Contains($"Entity '{foreignId}' belongs to another system", letter["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(5, (await EntityWhenAsync(broker, foreignId, _ => true, parking))["availableSpotNumber"]!["value"]!.GetValue<int>());
+
+        // The device's entity belongs to the system that registered the device.
+        using var refused = await traffic.DeleteAsync($"/ngsi-ld/v1/entities/{ownId}");
+        await Broker.AssertErrorAsync(refused, 403, "AccessDenied");
     }
 }

@@ -222,4 +222,54 @@ public sealed class QueryTests
         Assert.Equal(5, attribute["attributeCount"]!.GetValue<int>());
         Assert.Equal("""["GeoProperty"]""", attribute["attributeTypes"]!.ToJsonString());
     }
+
+    [Theory]
+    [MemberData(nameof(TestStores.Kinds), MemberType = typeof(TestStores))]
+    public async Task QueryByType_AfterTypeAddedReplacedAndDeleted_FollowsEveryWrite(string kind)
+    {
+        await using var broker = await Broker.StartAsync(kind);
+        (await broker.PostAsync("/entityOperations/create", """
+            [{"id": "urn:ngsi-ld:Sensor:a", "type": "Sensor"}, {"id": "urn:ngsi-ld:Sensor:b", "type": "Sensor"},
+             {"id": "urn:ngsi-ld:Bus:c", "type": "Bus"}]
+            """)).Dispose();
+        async Task<string[]> IdsOf(string type, string? tenant = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/ngsi-ld/v1/entities?type={type}");
+            if (tenant is not null)
+            {
+                request.Headers.Add("NGSILD-Tenant", tenant);
+            }
+            using var response = await broker.Client.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.IsSuccessStatusCode, text);
+            return [.. JsonNode.Parse(text)!.AsArray().Select(e => e!["id"]!.GetValue<string>()).Order(StringComparer.Ordinal)];
+        }
+        Assert.Equal(["urn:ngsi-ld:Sensor:a", "urn:ngsi-ld:Sensor:b"], await IdsOf("Sensor"));
+        Assert.Equal(["urn:ngsi-ld:Bus:c", "urn:ngsi-ld:Sensor:a", "urn:ngsi-ld:Sensor:b"], await IdsOf("Sensor,Bus"));
+
+        // A second type added by append: the entity answers to both, listed once.
+        (await broker.PostAsync("/entities/urn:ngsi-ld:Sensor:a/attrs", """{"type": "Bus"}""")).Dispose();
+        Assert.Equal(["urn:ngsi-ld:Bus:c", "urn:ngsi-ld:Sensor:a"], await IdsOf("Bus"));
+        Assert.Equal(["urn:ngsi-ld:Bus:c", "urn:ngsi-ld:Sensor:a", "urn:ngsi-ld:Sensor:b"], await IdsOf("Sensor,Bus"));
+
+        // Replaced with another type: gone from the old type's answer.
+        using (var replaced = await broker.Client.PutAsync("/ngsi-ld/v1/entities/urn:ngsi-ld:Sensor:b", Broker.Json("""{"type": "Bus"}""")))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, replaced.StatusCode);
+        }
+        Assert.Equal(["urn:ngsi-ld:Sensor:a"], await IdsOf("Sensor"));
+
+        (await broker.Client.DeleteAsync("/ngsi-ld/v1/entities/urn:ngsi-ld:Sensor:a")).Dispose();
+        Assert.Empty(await IdsOf("Sensor"));
+        Assert.Equal(["urn:ngsi-ld:Bus:c", "urn:ngsi-ld:Sensor:b"], await IdsOf("Bus"));
+
+        // Another tenant's entities of the same type stay apart.
+        using (var other = new HttpRequestMessage(HttpMethod.Post, "/ngsi-ld/v1/entities") { Content = Broker.Json("""{"id": "urn:ngsi-ld:Bus:d", "type": "Bus"}""") })
+        {
+            other.Headers.Add("NGSILD-Tenant", "binjiang");
+            (await broker.Client.SendAsync(other)).Dispose();
+        }
+        Assert.Equal(["urn:ngsi-ld:Bus:d"], await IdsOf("Bus", "binjiang"));
+        Assert.Equal(["urn:ngsi-ld:Bus:c", "urn:ngsi-ld:Sensor:b"], await IdsOf("Bus"));
+    }
 }

@@ -20,6 +20,7 @@ namespace CityBrain.Benchmarks.Sensing;
 internal static class SensingLoadRun
 {
     private const int Batch = 1000;
+    private const int CarParks = 1000;
 
     public static async Task<int> RunAsync(LoadRunArgs args, CancellationToken cancellationToken)
     {
@@ -43,6 +44,7 @@ internal static class SensingLoadRun
             var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             using var client = new HttpClient { BaseAddress = new Uri(baseUrl + "/ngsi-ld/v1/"), Timeout = TimeSpan.FromMinutes(5) };
 
+            await CarParksAsync(client, cancellationToken);
             var loaded = 0;
             foreach (var size in new[] { Math.Min(10_000, large), large }.Distinct())
             {
@@ -88,6 +90,25 @@ internal static class SensingLoadRun
         }
     }
 
+    /// <summary>
+    /// <see cref="CarParks"/> entities of a second type beside the detectors, so that a query by that type shows what the
+    /// type index saves: it reads only the car parks, however many detectors there are.
+    /// </summary>
+    private static async Task CarParksAsync(HttpClient client, CancellationToken cancellationToken)
+    {
+        var body = new StringBuilder("[");
+        for (var i = 0; i < CarParks; i++)
+        {
+            body.Append(CultureInfo.InvariantCulture, $$$"""{"id":"urn:ngsi-ld:OffStreetParking:p{{{i}}}","type":"OffStreetParking","availableSpotNumber":{{{i * 37 % 400}}},"district":"3301{{{i % 13:D2}}}"},""");
+        }
+        body[^1] = ']';
+        using var response = await client.PostAsync("entityOperations/upsert", new StringContent(body.ToString(), Encoding.UTF8, "application/json"), cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"upsert answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+    }
+
     private static (double Lon, double Lat) Position(int i) => (120.05 + (i * 0.6180339887 % 1) * 0.2, 30.15 + (i * 0.7548776662 % 1) * 0.18);
 
     private static async Task QueriesAsync(HttpClient client, int entities, int count, CancellationToken cancellationToken)
@@ -104,6 +125,7 @@ internal static class SensingLoadRun
             ("type + q (intensity range, district), limit 20", () => $"entities?type=TrafficFlowObserved&q=intensity%3E{random.Next(1900)}%3Bdistrict%3D%3D%223301{random.Next(13):D2}%22&limit=20"),
             ("geo: near, max 1 km, limit 20", Near),
             ("type, count=true, limit 1", () => "entities?type=TrafficFlowObserved&count=true&limit=1"),
+            ($"another type ({CarParks:N0} car parks) + q, limit 20", () => $"entities?type=OffStreetParking&q=availableSpotNumber%3E{random.Next(400)}&limit=20"),
         };
         foreach (var (name, path) in kinds)
         {

@@ -30,7 +30,13 @@ internal static class DevicesApi
         {
             throw NgsiLdException.Invalid($"The body is not valid JSON: {e.Message}");
         }
-        var device = DeviceMapping.Parse(tenant, deviceId, body);
+        var writer = Entities.EntityWriter.Of(http);
+        await registry.EnsureLoadedAsync(cancellationToken);
+        if (registry.Find(deviceId) is { Owner: { } owner } && owner != writer.Owner && !writer.MayWriteAny)
+        {
+            throw new NgsiLdException(NgsiLdError.AccessDenied, $"Device '{deviceId}' was registered by another system; only it may change the device.");
+        }
+        var device = DeviceMapping.Parse(tenant, deviceId, body) with { Owner = writer.Owner };
         await registry.SaveAsync(device, cancellationToken);
         return Results.Text(device.ToJson().ToJsonString(), "application/json");
     }

@@ -54,7 +54,7 @@ internal static class EntitiesApi
         NgsiLdHttp.CheckParameters(http.Request, new HashSet<string>(StringComparer.Ordinal) { "local" });
         var tenant = NgsiLdHttp.Tenant(http.Request);
         var (body, context) = await NgsiLdHttp.ReadBodyAsync(http.Request, resolver, allowMergePatch: false, cancellationToken);
-        var id = await service.CreateAsync(tenant, body, context, cancellationToken);
+        var id = await service.CreateAsync(tenant, EntityWriter.Of(http), body, context, cancellationToken);
         if (tenant.Length > 0)
         {
             http.Response.Headers[NgsiLdHttp.TenantHeader] = tenant;
@@ -107,7 +107,7 @@ internal static class EntitiesApi
             "true" => true,
             var other => throw NgsiLdException.BadData($"count must be true or false, got '{EntityParser.Shorten(other)}'."),
         };
-        var matches = (await service.Repository.AllAsync(tenant, cancellationToken)).Where(query.Matches).ToList();
+        var matches = (await service.Repository.MatchingAsync(tenant, query, cancellationToken)).ToList();
         var order = EntityOrder.Parse(request["orderBy"].ToString(), context, query.Geo);
         if (count)
         {
@@ -136,7 +136,7 @@ internal static class EntitiesApi
         NgsiLdHttp.CheckParameters(http.Request, new HashSet<string>(StringComparer.Ordinal));
         var tenant = NgsiLdHttp.Tenant(http.Request);
         var (body, context) = await NgsiLdHttp.ReadBodyAsync(http.Request, resolver, allowMergePatch: false, cancellationToken);
-        await service.ReplaceAsync(tenant, CheckId(id), body, context, cancellationToken);
+        await service.ReplaceAsync(tenant, EntityWriter.Of(http), CheckId(id), body, context, cancellationToken);
         return Results.NoContent();
     }
 
@@ -145,7 +145,7 @@ internal static class EntitiesApi
         NgsiLdHttp.CheckParameters(http.Request, new HashSet<string>(StringComparer.Ordinal) { "options", "format" });
         var tenant = NgsiLdHttp.Tenant(http.Request);
         var (body, context) = await NgsiLdHttp.ReadBodyAsync(http.Request, resolver, allowMergePatch: true, cancellationToken);
-        await service.MergeAsync(tenant, CheckId(id), body, context, cancellationToken);
+        await service.MergeAsync(tenant, EntityWriter.Of(http), CheckId(id), body, context, cancellationToken);
         return Results.NoContent();
     }
 
@@ -153,7 +153,7 @@ internal static class EntitiesApi
     {
         NgsiLdHttp.CheckParameters(http.Request, new HashSet<string>(StringComparer.Ordinal) { "type", "local" });
         var tenant = await NgsiLdHttp.ExistingTenantAsync(http.Request, service.Repository, cancellationToken);
-        await service.DeleteAsync(tenant, CheckId(id), cancellationToken);
+        await service.DeleteAsync(tenant, EntityWriter.Of(http), CheckId(id), cancellationToken);
         return Results.NoContent();
     }
 
@@ -163,7 +163,7 @@ internal static class EntitiesApi
         var noOverwrite = Options(http.Request).Contains("noOverwrite");
         var tenant = NgsiLdHttp.Tenant(http.Request);
         var (body, context) = await NgsiLdHttp.ReadBodyAsync(http.Request, resolver, allowMergePatch: false, cancellationToken);
-        var result = await service.AppendAsync(tenant, CheckId(id), body, context, noOverwrite, cancellationToken);
+        var result = await service.AppendAsync(tenant, EntityWriter.Of(http), CheckId(id), body, context, noOverwrite, cancellationToken);
         return UpdateResult(result);
     }
 
@@ -172,7 +172,7 @@ internal static class EntitiesApi
         NgsiLdHttp.CheckParameters(http.Request, new HashSet<string>(StringComparer.Ordinal));
         var tenant = NgsiLdHttp.Tenant(http.Request);
         var (body, context) = await NgsiLdHttp.ReadBodyAsync(http.Request, resolver, allowMergePatch: false, cancellationToken);
-        return UpdateResult(await service.UpdateAttributesAsync(tenant, CheckId(id), body, context, cancellationToken));
+        return UpdateResult(await service.UpdateAttributesAsync(tenant, EntityWriter.Of(http), CheckId(id), body, context, cancellationToken));
     }
 
     private static async Task<IResult> PatchAttribute(string id, string attr, HttpContext http, EntityService service, ContextResolver resolver, CancellationToken cancellationToken)
@@ -180,7 +180,7 @@ internal static class EntitiesApi
         NgsiLdHttp.CheckParameters(http.Request, new HashSet<string>(StringComparer.Ordinal));
         var tenant = NgsiLdHttp.Tenant(http.Request);
         var (body, context) = await NgsiLdHttp.ReadBodyAsync(http.Request, resolver, allowMergePatch: false, cancellationToken);
-        await service.PatchAttributeAsync(tenant, CheckId(id), attr, body, context, cancellationToken);
+        await service.PatchAttributeAsync(tenant, EntityWriter.Of(http), CheckId(id), attr, body, context, cancellationToken);
         return Results.NoContent();
     }
 
@@ -189,7 +189,7 @@ internal static class EntitiesApi
         NgsiLdHttp.CheckParameters(http.Request, new HashSet<string>(StringComparer.Ordinal));
         var tenant = NgsiLdHttp.Tenant(http.Request);
         var (body, context) = await NgsiLdHttp.ReadBodyAsync(http.Request, resolver, allowMergePatch: false, cancellationToken);
-        await service.ReplaceAttributeAsync(tenant, CheckId(id), attr, body, context, cancellationToken);
+        await service.ReplaceAttributeAsync(tenant, EntityWriter.Of(http), CheckId(id), attr, body, context, cancellationToken);
         return Results.NoContent();
     }
 
@@ -200,7 +200,7 @@ internal static class EntitiesApi
         var context = await NgsiLdHttp.LinkContextAsync(http.Request, resolver, cancellationToken);
         var datasetId = http.Request.Query["datasetId"].ToString() is { Length: > 0 } d ? d : null;
         var deleteAll = http.Request.Query["deleteAll"].ToString() == "true";
-        await service.DeleteAttributeAsync(tenant, CheckId(id), attr, datasetId, deleteAll, context, cancellationToken);
+        await service.DeleteAttributeAsync(tenant, EntityWriter.Of(http), CheckId(id), attr, datasetId, deleteAll, context, cancellationToken);
         return Results.NoContent();
     }
 
@@ -236,7 +236,7 @@ internal static class EntitiesApi
         }
         LdContext ContextOf(JsonElement item) =>
             item.ValueKind == JsonValueKind.Object && item.TryGetProperty("@context", out var own) ? contexts[own.GetRawText()] : context;
-        var result = await service.BatchAsync(tenant, operation, body, context, ContextOf,
+        var result = await service.BatchAsync(tenant, EntityWriter.Of(http), operation, body, context, ContextOf,
             replace: options.Contains("replace"), noOverwrite: options.Contains("noOverwrite"), cancellationToken);
         if (result.Errors.Count > 0)
         {
@@ -304,7 +304,7 @@ internal static class EntitiesApi
         var tenant = await NgsiLdHttp.ExistingTenantAsync(http.Request, service.Repository, cancellationToken);
         var context = await NgsiLdHttp.LinkContextAsync(http.Request, resolver, cancellationToken);
         var expanded = context.Expand(type);
-        var entities = (await service.Repository.AllAsync(tenant, cancellationToken)).Where(e => e.Types.Contains(expanded, StringComparer.Ordinal)).ToList();
+        var entities = (await service.Repository.OfTypesAsync(tenant, [expanded], cancellationToken)).ToList();
         if (entities.Count == 0)
         {
             throw NgsiLdException.NotFound($"No entity has type '{type}'.");

@@ -15,6 +15,9 @@ internal enum NgsiLdError
     NonexistentTenant,
     NotAcceptable,
     UnsupportedMediaType,
+
+    /// <summary>The caller may not change the entity (another system owns it). Not one of clause 5.5.2's types.</summary>
+    AccessDenied,
 }
 
 /// <summary>
@@ -44,6 +47,7 @@ internal sealed class NgsiLdException(NgsiLdError error, string detail) : Except
         NgsiLdError.NonexistentTenant => "The addressed tenant does not exist",
         NgsiLdError.NotAcceptable => "None of the accepted media types can be produced",
         NgsiLdError.UnsupportedMediaType => "The request's media type is not supported",
+        NgsiLdError.AccessDenied => "The caller may not change this entity",
         _ => "Internal error",
     };
 
@@ -57,6 +61,7 @@ internal sealed class NgsiLdException(NgsiLdError error, string detail) : Except
         NgsiLdError.LdContextNotAvailable => 503,
         NgsiLdError.NotAcceptable => 406,
         NgsiLdError.UnsupportedMediaType => 415,
+        NgsiLdError.AccessDenied => 403,
         _ => 500,
     };
 

@@ -62,7 +62,7 @@ internal static class TemporalApi
         var query = EntitiesApi.ReadQuery(http.Request.Query, context);
         var limit = int.TryParse(http.Request.Query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var l) ? Math.Min(l, EntitiesApi.MaxLimit) : EntitiesApi.DefaultLimit;
         var offset = int.TryParse(http.Request.Query["offset"], NumberStyles.None, CultureInfo.InvariantCulture, out var o) ? o : 0;
-        var entities = (await service.Repository.AllAsync(tenant, cancellationToken)).Where(query.Matches).OrderBy(e => e.Id, StringComparer.Ordinal).ToList();
+        var entities = (await service.Repository.MatchingAsync(tenant, query, cancellationToken)).OrderBy(e => e.Id, StringComparer.Ordinal).ToList();
         if (http.Request.Query["count"] == "true")
         {
             http.Response.Headers[NgsiLdHttp.ResultsCountHeader] = entities.Count.ToString(CultureInfo.InvariantCulture);

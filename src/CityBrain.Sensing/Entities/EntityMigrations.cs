@@ -17,5 +17,7 @@ internal sealed class EntityMigrations : IMigrationSet
             );
             CREATE TABLE sensing_tenants (tenant TEXT PRIMARY KEY, created_at BIGINT NOT NULL);
             """),
+        new("sensing", 5, "entity owners",
+            "ALTER TABLE sensing_entities ADD COLUMN owner TEXT;"),
     ];
 }

@@ -12,14 +12,18 @@ internal sealed class EntityRecord
 {
     private readonly ConcurrentDictionary<string, Geometry?> _geometries = new(StringComparer.Ordinal);
 
-    public EntityRecord(JsonObject document)
+    public EntityRecord(JsonObject document, string? owner)
     {
         Document = document;
+        Owner = owner;
         Id = document["id"]!.GetValue<string>();
         Types = document["type"] is JsonArray types ? [.. types.Select(t => t!.GetValue<string>())] : [document["type"]!.GetValue<string>()];
     }
 
     public string Id { get; }
+
+    /// <summary>The writer that created the entity (see <see cref="EntityWriter"/>), or null when unowned.</summary>
+    public string? Owner { get; }
 
     public string[] Types { get; }
 

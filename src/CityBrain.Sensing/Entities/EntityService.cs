@@ -29,11 +29,11 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
 
     public EntityRepository Repository => repository;
 
-    public Task<string> CreateAsync(string tenant, JsonElement body, LdContext context, CancellationToken cancellationToken)
+    public Task<string> CreateAsync(string tenant, EntityWriter writer, JsonElement body, LdContext context, CancellationToken cancellationToken)
     {
         var entity = EntityParser.ParseEntity(body, context, Now());
         var id = entity["id"]!.GetValue<string>();
-        return repository.WriteAsync<string>(tenant, get =>
+        return repository.WriteAsync<string>(tenant, writer, get =>
         {
             if (get(id) is not null)
             {
@@ -43,13 +43,15 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
         }, cancellationToken);
     }
 
-    public Task DeleteAsync(string tenant, string id, CancellationToken cancellationToken) =>
-        repository.WriteAsync(tenant, get => get(id) is null
-            ? throw NgsiLdException.NotFound($"Entity '{id}' was not found.")
-            : ((IReadOnlyList<EntityChange>)[new EntityChange(id, null)], true), cancellationToken);
+    public Task DeleteAsync(string tenant, EntityWriter writer, string id, CancellationToken cancellationToken) =>
+        repository.WriteAsync(tenant, writer, get =>
+        {
+            writer.Writable(get(id), id);
+            return ((IReadOnlyList<EntityChange>)[new EntityChange(id, null)], true);
+        }, cancellationToken);
 
     /// <summary>Replace (PUT): the new entity keeps its id and creation time, every attribute is the new one.</summary>
-    public Task ReplaceAsync(string tenant, string id, JsonElement body, LdContext context, CancellationToken cancellationToken)
+    public Task ReplaceAsync(string tenant, EntityWriter writer, string id, JsonElement body, LdContext context, CancellationToken cancellationToken)
     {
         var now = Now();
         if (body.ValueKind == JsonValueKind.Object && (body.TryGetProperty("id", out var bodyId) || body.TryGetProperty("@id", out bodyId)) &&
@@ -60,9 +62,9 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
         var replacement = new JsonObject { ["id"] = id };
         replacement["type"] = EntityParser.ReadTypes(body, context, required: true);
         var attributes = EntityParser.ParseAttributes(body, context, now);
-        return repository.WriteAsync(tenant, get =>
+        return repository.WriteAsync(tenant, writer, get =>
         {
-            var existing = get(id) ?? throw NgsiLdException.NotFound($"Entity '{id}' was not found.");
+            var existing = writer.Writable(get(id), id);
             replacement["createdAt"] = existing.Document["createdAt"]?.DeepClone();
             replacement["modifiedAt"] = now;
             foreach (var (name, attribute) in attributes)
@@ -74,14 +76,14 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
     }
 
     /// <summary>Merge-patch (clause 5.6.17): new attributes added, existing ones merged, urn:ngsi-ld:null deletes.</summary>
-    public Task MergeAsync(string tenant, string id, JsonElement body, LdContext context, CancellationToken cancellationToken)
+    public Task MergeAsync(string tenant, EntityWriter writer, string id, JsonElement body, LdContext context, CancellationToken cancellationToken)
     {
         var now = Now();
         var fragment = ParseFragment(body, context, now, allowNull: true);
         var types = body.ValueKind == JsonValueKind.Object && body.TryGetProperty("type", out _) ? EntityParser.ReadTypes(body, context, required: false) : null;
-        return repository.WriteAsync(tenant, get =>
+        return repository.WriteAsync(tenant, writer, get =>
         {
-            var existing = get(id) ?? throw NgsiLdException.NotFound($"Entity '{id}' was not found.");
+            var existing = writer.Writable(get(id), id);
             var merged = existing.Document.DeepClone().AsObject();
             MergeTypes(merged, types);
             foreach (var (name, attribute) in fragment)
@@ -101,14 +103,14 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
     }
 
     /// <summary>Append (POST .../attrs): adds attributes, overwriting existing ones unless <paramref name="noOverwrite"/>.</summary>
-    public Task<AttributeUpdateResult> AppendAsync(string tenant, string id, JsonElement body, LdContext context, bool noOverwrite, CancellationToken cancellationToken)
+    public Task<AttributeUpdateResult> AppendAsync(string tenant, EntityWriter writer, string id, JsonElement body, LdContext context, bool noOverwrite, CancellationToken cancellationToken)
     {
         var now = Now();
         var attributes = EntityParser.ParseAttributes(body, context, now);
         var types = body.TryGetProperty("type", out _) ? EntityParser.ReadTypes(body, context, required: false) : null;
-        return repository.WriteAsync<AttributeUpdateResult>(tenant, get =>
+        return repository.WriteAsync<AttributeUpdateResult>(tenant, writer, get =>
         {
-            var existing = get(id) ?? throw NgsiLdException.NotFound($"Entity '{id}' was not found.");
+            var existing = writer.Writable(get(id), id);
             var document = existing.Document.DeepClone().AsObject();
             MergeTypes(document, types);
             var updated = new List<string>();
@@ -129,13 +131,13 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
     }
 
     /// <summary>Update (PATCH .../attrs): replaces attributes that exist; the others are reported, not added.</summary>
-    public Task<AttributeUpdateResult> UpdateAttributesAsync(string tenant, string id, JsonElement body, LdContext context, CancellationToken cancellationToken)
+    public Task<AttributeUpdateResult> UpdateAttributesAsync(string tenant, EntityWriter writer, string id, JsonElement body, LdContext context, CancellationToken cancellationToken)
     {
         var now = Now();
         var attributes = EntityParser.ParseAttributes(body, context, now);
-        return repository.WriteAsync<AttributeUpdateResult>(tenant, get =>
+        return repository.WriteAsync<AttributeUpdateResult>(tenant, writer, get =>
         {
-            var existing = get(id) ?? throw NgsiLdException.NotFound($"Entity '{id}' was not found.");
+            var existing = writer.Writable(get(id), id);
             var document = existing.Document.DeepClone().AsObject();
             var updated = new List<string>();
             var notUpdated = new List<NotUpdated>();
@@ -155,7 +157,7 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
     }
 
     /// <summary>Partial attribute update (PATCH .../attrs/{attr}): the given members of one attribute change, the rest stay.</summary>
-    public Task PatchAttributeAsync(string tenant, string id, string attributeName, JsonElement body, LdContext context, CancellationToken cancellationToken)
+    public Task PatchAttributeAsync(string tenant, EntityWriter writer, string id, string attributeName, JsonElement body, LdContext context, CancellationToken cancellationToken)
     {
         var now = Now();
         EntityParser.CheckName(attributeName, "attribute");
@@ -164,9 +166,9 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
         {
             throw NgsiLdException.BadData("The body must be a JSON object with the attribute's members to change.");
         }
-        return repository.WriteAsync(tenant, get =>
+        return repository.WriteAsync(tenant, writer, get =>
         {
-            var existing = get(id) ?? throw NgsiLdException.NotFound($"Entity '{id}' was not found.");
+            var existing = writer.Writable(get(id), id);
             if (existing.Document[name] is not JsonObject current)
             {
                 throw NgsiLdException.NotFound($"Entity '{id}' has no attribute '{attributeName}'.");
@@ -192,15 +194,15 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
     }
 
     /// <summary>Replace attribute (PUT .../attrs/{attr}).</summary>
-    public Task ReplaceAttributeAsync(string tenant, string id, string attributeName, JsonElement body, LdContext context, CancellationToken cancellationToken)
+    public Task ReplaceAttributeAsync(string tenant, EntityWriter writer, string id, string attributeName, JsonElement body, LdContext context, CancellationToken cancellationToken)
     {
         var now = Now();
         EntityParser.CheckName(attributeName, "attribute");
         var name = context.Expand(attributeName);
         var attribute = EntityParser.ParseAttributeOrInstances(attributeName, name, body, context, now);
-        return repository.WriteAsync(tenant, get =>
+        return repository.WriteAsync(tenant, writer, get =>
         {
-            var existing = get(id) ?? throw NgsiLdException.NotFound($"Entity '{id}' was not found.");
+            var existing = writer.Writable(get(id), id);
             if (!existing.Document.ContainsKey(name))
             {
                 throw NgsiLdException.NotFound($"Entity '{id}' has no attribute '{attributeName}'.");
@@ -212,13 +214,13 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
         }, cancellationToken);
     }
 
-    public Task DeleteAttributeAsync(string tenant, string id, string attributeName, string? datasetId, bool deleteAll, LdContext context, CancellationToken cancellationToken)
+    public Task DeleteAttributeAsync(string tenant, EntityWriter writer, string id, string attributeName, string? datasetId, bool deleteAll, LdContext context, CancellationToken cancellationToken)
     {
         var now = Now();
         var name = context.Expand(attributeName);
-        return repository.WriteAsync(tenant, get =>
+        return repository.WriteAsync(tenant, writer, get =>
         {
-            var existing = get(id) ?? throw NgsiLdException.NotFound($"Entity '{id}' was not found.");
+            var existing = writer.Writable(get(id), id);
             var current = existing.Document[name] ?? throw NgsiLdException.NotFound($"Entity '{id}' has no attribute '{attributeName}'.");
             var document = existing.Document.DeepClone().AsObject();
             if (deleteAll)
@@ -251,7 +253,7 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
     /// Batch create/upsert/update/merge (clause 5.6.7-5.6.10, 5.6.20): each entity succeeds or fails on its own and
     /// whole; the successful ones are written in one transaction.
     /// </summary>
-    public Task<BatchResult> BatchAsync(string tenant, string operation, JsonElement body, LdContext defaultContext, Func<JsonElement, LdContext> contextOf, bool replace, bool noOverwrite, CancellationToken cancellationToken)
+    public Task<BatchResult> BatchAsync(string tenant, EntityWriter writer, string operation, JsonElement body, LdContext defaultContext, Func<JsonElement, LdContext> contextOf, bool replace, bool noOverwrite, CancellationToken cancellationToken)
     {
         if (body.ValueKind != JsonValueKind.Array)
         {
@@ -290,13 +292,16 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
             }
         }
 
-        return repository.WriteAsync<BatchResult>(tenant, get =>
+        return repository.WriteAsync<BatchResult>(tenant, writer, get =>
         {
             var changes = new Dictionary<string, EntityChange>(StringComparer.Ordinal);
             var success = new List<string>();
             var created = new List<string>();
             var errors = new List<BatchError>();
-            EntityRecord? Current(string id) => changes.TryGetValue(id, out var change) ? (change.Document is null ? null : new EntityRecord(change.Document)) : get(id);
+            // An entity written earlier in the batch has the owner it will have after the write.
+            EntityRecord? Current(string id) => changes.TryGetValue(id, out var change)
+                ? (change.Document is null ? null : new EntityRecord(change.Document, get(id) is { } before ? before.Owner : writer.Owner))
+                : get(id);
             foreach (var (id, item, context, error) in parsed)
             {
                 if (error is not null)
@@ -307,6 +312,10 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
                 try
                 {
                     var existing = Current(id!);
+                    if (existing is not null)
+                    {
+                        writer.CheckMayWrite(existing);
+                    }
                     JsonObject? document;
                     switch (operation)
                     {

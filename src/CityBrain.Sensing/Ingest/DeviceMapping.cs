@@ -21,6 +21,9 @@ internal sealed record DeviceMapping(string Tenant, string DeviceId, string Enti
 
     public string Topic => IDeviceRegistry.TopicOf(DeviceId);
 
+    /// <summary>The writer that registered the device (its entities' owner); null when the platform registered it.</summary>
+    public string? Owner { get; init; }
+
     /// <summary>The device id of an ingest topic (citybrain/devices/{id}/attrs), or null.</summary>
     public static string? DeviceOf(string topic) =>
         topic.StartsWith(TopicPrefix, StringComparison.Ordinal) && topic.EndsWith("/attrs", StringComparison.Ordinal) && topic.Length > TopicPrefix.Length + 6

@@ -37,7 +37,7 @@ internal sealed class DeviceRegistry(IOperationalStore store, TimeProvider time)
     {
         await EnsureLoadedAsync(cancellationToken);
         await using var connection = await store.OpenConnectionAsync(cancellationToken);
-        var doc = new JsonObject { ["tenant"] = device.Tenant, ["mapping"] = device.ToJson() }.ToJsonString();
+        var doc = new JsonObject { ["tenant"] = device.Tenant, ["owner"] = device.Owner, ["mapping"] = device.ToJson() }.ToJsonString();
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO sensing_devices (device_id, tenant, doc) VALUES (@DeviceId, @Tenant, @doc) ON CONFLICT (device_id) DO UPDATE SET tenant = excluded.tenant, doc = excluded.doc",
             new { device.DeviceId, device.Tenant, doc }, cancellationToken: cancellationToken));
@@ -91,8 +91,11 @@ internal sealed class DeviceRegistry(IOperationalStore store, TimeProvider time)
             await using var connection = await store.OpenConnectionAsync(cancellationToken);
             foreach (var (deviceId, tenant, doc) in await connection.QueryAsync<(string, string, string)>(new CommandDefinition("SELECT device_id, tenant, doc FROM sensing_devices", cancellationToken: cancellationToken)))
             {
-                var mapping = JsonNode.Parse(doc)!["mapping"]!;
-                _devices[deviceId] = DeviceMapping.Parse(tenant, deviceId, JsonSerializer.SerializeToElement(mapping));
+                var stored = JsonNode.Parse(doc)!;
+                _devices[deviceId] = DeviceMapping.Parse(tenant, deviceId, JsonSerializer.SerializeToElement(stored["mapping"]!)) with
+                {
+                    Owner = stored["owner"]?.GetValue<string>(),
+                };
             }
             _loaded = true;
         }

@@ -122,7 +122,8 @@ internal sealed partial class MqttIngest(
     internal async Task ApplyAsync(IReadOnlyList<(string Topic, byte[] Payload)> batch, CancellationToken cancellationToken)
     {
         var dead = new List<(string?, string, byte[], string)>();
-        var byTenant = new Dictionary<string, List<(JsonObject Fragment, string Topic, byte[] Payload, string DeviceId)>>(StringComparer.Ordinal);
+        // One batch per tenant and owner: each device writes as the system that registered it.
+        var byWriter = new Dictionary<(string Tenant, string? Owner), List<(JsonObject Fragment, string Topic, byte[] Payload, string DeviceId)>>();
         foreach (var (topic, payload) in batch)
         {
             var deviceId = DeviceMapping.DeviceOf(topic)!;
@@ -138,16 +139,17 @@ internal sealed partial class MqttIngest(
                 dead.Add((deviceId, topic, payload, error!));
                 continue;
             }
-            if (!byTenant.TryGetValue(device.Tenant, out var list))
+            if (!byWriter.TryGetValue((device.Tenant, device.Owner), out var list))
             {
-                byTenant[device.Tenant] = list = [];
+                byWriter[(device.Tenant, device.Owner)] = list = [];
             }
             list.Add((fragment, topic, payload, deviceId));
         }
-        foreach (var (tenant, items) in byTenant)
+        foreach (var ((tenant, owner), items) in byWriter)
         {
             var body = JsonSerializer.SerializeToElement(new JsonArray([.. items.Select(i => (JsonNode)i.Fragment)]));
-            var result = await entities.BatchAsync(tenant, "upsert", body, LdContext.Core, _ => LdContext.Core, replace: false, noOverwrite: false, cancellationToken);
+            var writer = owner is null ? EntityWriter.Platform : new EntityWriter(owner, MayWriteAny: false);
+            var result = await entities.BatchAsync(tenant, writer, "upsert", body, LdContext.Core, _ => LdContext.Core, replace: false, noOverwrite: false, cancellationToken);
             var failed = result.Errors.ToDictionary(e => e.EntityId, e => e.Error.Message, StringComparer.Ordinal);
             foreach (var item in items)
             {
