@@ -52,6 +52,8 @@ internal sealed class Chromium : IAsyncDisposable
     {
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
         context.SetDefaultTimeout(Timeout);
+        // An uncaught error reaches PageError with its message only: log its stack too, so a failure says where it came from.
+        await context.AddInitScriptAsync("window.addEventListener('error', e => console.error('uncaught: ' + (e.error?.stack ?? e.message)));");
         var page = await context.NewPageAsync();
         page.Console += (_, message) =>
         {
