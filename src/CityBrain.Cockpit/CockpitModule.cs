@@ -20,7 +20,8 @@ public static class CockpitModule
 {
     /// <summary>
     /// Registers the cockpit. The host may register <see cref="ILiveMetricSource"/>s (its live figures) and an
-    /// <see cref="ILakeQuery"/> (the data lake); indicators on sources that are absent show "source not available".
+    /// <see cref="ILakeQuery"/> (the data lake); indicators on sources that are absent show "source not available". The
+    /// host's <see cref="ILiveMapLayerSource"/>s put live points on the city map.
     /// </summary>
     public static IServiceCollection AddCockpit(this IServiceCollection services)
     {
@@ -43,6 +44,8 @@ public static class CockpitModule
         services.AddSingleton<IndicatorRefresher>();
         services.AddSingleton<Supervision.ILeaderboardMetricProvider, IndicatorLeaderboards>();
         services.AddHostedService(sp => sp.GetRequiredService<IndicatorRefresher>());
+        services.AddSingleton<LiveMapLayers>();
+        services.AddHostedService(sp => sp.GetRequiredService<LiveMapLayers>());
 
         services.AddSignalR();
         services.AddRazorComponents().AddInteractiveServerComponents();

@@ -77,6 +77,7 @@ public static class CityBrainHost
         builder.Services.AddSingleton<CityBrain.Cockpit.Indicators.ILiveMetricSource, PolicyMetrics>();
         builder.Services.AddSensing();
         builder.Services.AddSingleton<CityBrain.Cockpit.Indicators.ILiveMetricSource, SensingMetricSource>();
+        builder.Services.AddSingleton<CityBrain.Cockpit.Live.ILiveMapLayerSource, SensingMapLayer>();
         builder.Services.AddTraffic();
         builder.Services.AddCockpitPages(new CockpitPages(typeof(TrafficModule).Assembly, "交通 Traffic",
             [.. TrafficModule.PageLinks.Select(link => new CockpitLink(link.Href, link.Title))]));

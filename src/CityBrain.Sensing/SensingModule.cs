@@ -43,6 +43,7 @@ public static class SensingModule
         services.AddSingleton<IEntityChangeListener, HistoryRecorder>();
 
         services.AddSingleton<IEntityMetrics, EntityMetrics>();
+        services.AddSingleton<IEntityPoints, EntityPoints>();
 
         services.AddSingleton<INotificationChannel, MqttNotificationChannel>();
         services.AddSingleton<IMigrationSet, IngestMigrations>();

@@ -10,7 +10,11 @@ window.cityCockpit = (() => {
       const created = echarts.init(el);
       // A page that leaves disposes its charts, but the observer may still fire once as the element goes away:
       // resizing a disposed chart throws.
-      const observer = new ResizeObserver(() => { if (created.isDisposed()) observer.disconnect(); else created.resize(); });
+      // A map laid out at zero size throws (ECharts' geo layout): a hidden or collapsing element is left as it was.
+      const observer = new ResizeObserver(() => {
+        if (created.isDisposed()) observer.disconnect();
+        else if (el.clientWidth > 0 && el.clientHeight > 0) created.resize();
+      });
       observer.observe(el);
       c = created;
     }
@@ -25,20 +29,39 @@ window.cityCockpit = (() => {
   }
 
   return {
-    async map(id, name, items) {
+    // The districts coloured by the selected indicator (the shared geo component), with the live points on top, each
+    // coloured by its status; a click on a district opens its cockpit.
+    async map(id, name, items, points) {
       await loadGeo();
       const c = chart(id);
-      if (!c) return;
+      if (!c || !c.getWidth() || !c.getHeight()) return;
       const values = items.map(i => i.value).filter(v => v !== null && v !== undefined);
+      const codes = Object.fromEntries(items.map(i => [i.name, i.code]));
+      const colours = { Normal: '#2e7d32', Warning: '#f9a825', Alarm: '#c62828', NoData: '#9e9e9e' };
+      const kinds = [...new Set(points.map(p => p.kind))].sort();
+      const symbols = ['circle', 'rect', 'triangle', 'diamond', 'pin', 'roundRect'];
       c.setOption({
-        tooltip: { trigger: 'item', formatter: p => p.name + (p.value === p.value && p.value !== undefined ? '<br/>' + p.value.toLocaleString() : '') },
+        tooltip: { trigger: 'item', formatter: p => p.seriesType === 'scatter' ? p.data.label
+          : p.name + (p.value === p.value && p.value !== undefined ? '<br/>' + p.value.toLocaleString() : '') },
         visualMap: { min: values.length ? Math.min(...values) : 0, max: values.length ? Math.max(...values, 1) : 1, left: 0, bottom: 0,
-          itemHeight: 80, textStyle: { fontSize: 10 }, inRange: { color: ['#e3f2fd', '#0d47a1'] } },
-        series: [{ type: 'map', map: 'hangzhou', name, roam: false, label: { show: true, fontSize: 9 },
-          data: items.map(i => ({ name: i.name, code: i.code, value: i.value ?? undefined })) }],
-      });
+          itemHeight: 80, textStyle: { fontSize: 10 }, inRange: { color: ['#e3f2fd', '#0d47a1'] }, seriesIndex: 0 },
+        geo: { map: 'hangzhou', roam: false, label: { show: true, fontSize: 9 } },
+        series: [
+          { id: 'districts', type: 'map', geoIndex: 0, name, data: items.map(i => ({ name: i.name, code: i.code, value: i.value ?? undefined })) },
+          ...kinds.map((kind, k) => ({
+            id: 'layer-' + kind, type: 'scatter', coordinateSystem: 'geo', name: kind, symbol: symbols[k % symbols.length], symbolSize: 9, z: 3,
+            // The map is redrawn on every live change: an entrance animation would keep the points invisible.
+            animation: false,
+            data: points.filter(p => p.kind === kind).map(p => ({ name: p.id, label: p.label, value: [p.lon, p.lat],
+              itemStyle: { color: colours[p.status] ?? colours.NoData, borderColor: '#fff', borderWidth: 1 } })),
+          })),
+        ],
+      }, { replaceMerge: ['series'] });
       c.off('click');
-      c.on('click', p => { if (p.data && p.data.code) Blazor.navigateTo('/cockpit/district/' + p.data.code); });
+      c.on('click', p => {
+        const code = p.seriesType === 'scatter' ? null : (p.data && p.data.code) || codes[p.name];
+        if (code) Blazor.navigateTo('/cockpit/district/' + code);
+      });
       document.getElementById(id).dataset.rendered = 'true';
     },
 
