@@ -87,7 +87,7 @@ public sealed class PolicyPortalBrowserTests : IAsyncLifetime
 
         await other.Locator("[data-testid='appeal-submit']").ClickAsync();
         await Expect(other.Locator("[data-testid='appeal-error']")).ToContainTextAsync("statement");
-        await other.Locator("[data-testid='appeal-statement'] textarea").FillAsync("我认为我符合条件 I believe I qualify");
+        await other.Locator("textarea[data-testid='appeal-statement'], [data-testid='appeal-statement'] textarea").FillAsync("我认为我符合条件 I believe I qualify");
         await other.Locator("[data-testid='appeal-submit']").ClickAsync();
         var answer = other.Locator("[data-testid='appeal-answer']");
         await Expect(answer).ToHaveAttributeAsync("data-status", "answered");
