@@ -35,10 +35,11 @@ results=TestResults
 screenshots=tests/CityBrain.EndToEnd.Tests/bin/Release/net10.0/TestResults/screenshots
 rm -rf "$results" "$screenshots"
 status=0
-dotnet test --solution CityBrain.slnx -c Release --no-build --results-directory "$results" --report-xunit-markdown || status=$?
+mkdir -p "$results"
+dotnet test --solution CityBrain.slnx -c Release --no-build --results-directory "$results" --report-xunit-markdown 2>&1 | tee "$results/output.log" || status=$?
 if [ -d "$screenshots" ]; then mkdir -p "$results" && cp -r "$screenshots" "$results/"; echo "test.sh: screenshots in $results/screenshots/"; fi
 if [ "$status" -ne 0 ]; then
   echo "test.sh: failed tests (reports in $results/):"
-  grep -l -E '❌|[1-9][0-9]* failed' "$results"/*.md 2>/dev/null | while read -r report; do head -c 6000 "$report"; echo; done
+  grep -A 8 -E '^failed ' "$results/output.log" | head -c 20000 || true
 fi
 exit "$status"

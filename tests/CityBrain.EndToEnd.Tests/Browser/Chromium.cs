@@ -97,7 +97,21 @@ internal sealed class Chromium : IAsyncDisposable
     public static async Task AssertFitsWidthAsync(IPage page, int width)
     {
         var scrollWidth = await page.EvaluateAsync<int>("document.documentElement.scrollWidth");
-        Assert.True(scrollWidth <= width, $"{page.Url} scrolls sideways: {scrollWidth} px wide on a {width} px screen");
+        if (scrollWidth <= width)
+        {
+            return;
+        }
+        // Name the innermost elements that stick out, so that a failure says what to fix.
+        var culprits = await page.EvaluateAsync<string[]>(
+            """
+            w => [...document.body.querySelectorAll('*')]
+                .filter(e => e.getBoundingClientRect().right > w + 1 || (e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible'))
+                .filter((e, _, all) => !all.some(o => o !== e && e.contains(o)))
+                .slice(0, 5)
+                .map(e => `<${e.tagName.toLowerCase()} class="${e.className}"> ${Math.round(e.getBoundingClientRect().right)} px: ${(e.textContent ?? '').trim().slice(0, 80)}`)
+            """, width);
+        await ScreenshotAsync(page, "too-wide-" + Path.GetFileName(new Uri(page.Url).AbsolutePath.TrimEnd('/')));
+        Assert.Fail($"{page.Url} scrolls sideways: {scrollWidth} px wide on a {width} px screen; sticking out: {string.Join("; ", culprits)}");
     }
 
     public static Task ScreenshotAsync(IPage page, string name)
