@@ -4,6 +4,7 @@ using CityBrain.Kernel.Messaging;
 using CityBrain.Kernel.Messaging.Contracts;
 using CityBrain.Kernel.Storage;
 using CityBrain.Scenarios.Policy.Appeals;
+using CityBrain.Scenarios.Policy.Citizen;
 using CityBrain.Scenarios.Policy.Grants;
 using CityBrain.Scenarios.Policy.Matching;
 using CityBrain.Scenarios.Policy.Payout;
@@ -28,6 +29,7 @@ public static class PolicyModule
     {
         services.AddSingleton<IMigrationSet, PolicyMigrations>();
         services.AddSingleton(new PolicyProfiles(cityDirectory));
+        services.AddSingleton<CitizenPolicies>();
         services.AddEventBus(); // a disputed field of an appeal is published as PolicyDataDisputed
         return services;
     }
@@ -42,8 +44,12 @@ public static class PolicyModule
         routes.MapGet("/api/my/policies/{id}", Why).RequireAuthorization().WithTags("Citizen")
             .WithSummary("Why the calling citizen gets a policy's money for a period, or why not: each condition with the values used");
         AppealsApi.Map(routes, policy);
+        CitizenApi.Map(routes);
         return policy;
     }
+
+    /// <summary>The citizen portal's page and its menu link, for the host to hand to the cockpit shell.</summary>
+    public static IReadOnlyList<(string Href, string Title)> CitizenPageLinks { get; } = [("/portal/policies", "我的政策 My policies")];
 
     internal sealed record PolicyView(string Id, string Name, string Issuer, string Targets, string Period, DateOnly EffectiveFrom, DateOnly EffectiveTo,
         decimal Budget, decimal Paid, IReadOnlyList<string> Needs, IReadOnlyList<NeedState> Grants, bool Granted, IReadOnlyList<string> Eligible, string Amount);

@@ -4,6 +4,7 @@ using CityBrain.Hub.Security;
 using CityBrain.Hub.Sharing;
 using CityBrain.Kernel.Errors;
 using CityBrain.Scenarios.Policy.Grants;
+using CityBrain.Scenarios.Policy.Citizen;
 using CityBrain.Scenarios.Policy.Matching;
 using CityBrain.Scenarios.Policy.Payout;
 using CityBrain.Scenarios.Policy.Rules;
@@ -226,5 +227,46 @@ public sealed class PayoutTests(DemoCity city)
         var employers = city.Rows("truth/enterprises.csv").Select(r => r[0]).ToHashSet();
         Assert.All(statement, s => Assert.Contains(s.Payee, employers));
         Assert.Equal(run.Paid * 1000m, statement.Sum(s => s.Amount));
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Run_PolicyRequiresConfirmation_PaysOnlyWhoConfirmedOnceAndNotifiesThem(string kind)
+    {
+        await using var fixture = await Fixture.CreateAsync(kind, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 });
+        var policy = Policy("unemployment-subsidy");
+        Assert.True(policy.RequiresConfirmation);
+        var truth = city.Rows("truth/policy_eligible.csv").Where(r => r[0] == policy.Id).Select(r => r[1]).Order(StringComparer.Ordinal).ToList();
+        Assert.True(truth.Count > 1);
+        var ct = TestContext.Current.CancellationToken;
+        await using var profiles = new PolicyProfiles(city.CityDirectory);
+        var citizen = new CitizenPolicies(profiles, fixture.Store, TimeProvider.System);
+
+        var waiting = await fixture.Run().RunAsync(policy, "2025-12", city.CityDirectory, ct);
+        Assert.Equal((truth.Count, 0), (waiting.Eligible, waiting.Paid));
+        Assert.Equal(truth.Count, await fixture.CountAsync("SELECT COUNT(*) FROM policy_payouts WHERE status = 'awaiting-confirmation'"));
+        Assert.Empty(await fixture.Provider.StatementAsync(ct));
+
+        var confirmed = await citizen.ConfirmAccountAsync(truth[0], ct);
+        var again = await citizen.ConfirmAccountAsync(truth[0], ct);
+        Assert.Equal((1, 0, confirmed.ConfirmedAt), (confirmed.Released, again.Released, again.ConfirmedAt));
+
+        var next = await fixture.Run().RunAsync(policy, "2025-12", city.CityDirectory, ct);
+        var nextMonth = await fixture.Run().RunAsync(policy, "2026-01", city.CityDirectory, ct);
+        var repeat = await fixture.Run().RunAsync(policy, "2026-01", city.CityDirectory, ct);
+
+        // The one confirmation covers later periods too; nobody else is paid, and a repeated run pays no one twice.
+        Assert.Equal((1, 1, 0), (next.Paid, nextMonth.Paid, repeat.Paid));
+        var statement = await fixture.Provider.StatementAsync(ct);
+        Assert.Equal([truth[0], truth[0]], statement.Select(s => s.Payee));
+        var notifications = await citizen.NotificationsAsync(truth[0], ct);
+        Assert.Equal(["2026-01", "2025-12"], notifications.Select(n => n.Period).Order(StringComparer.Ordinal).Reverse());
+        Assert.All(notifications, n => Assert.Equal((policy.Id, 1500m, false), (n.Policy, n.Amount, n.Read)));
+        Assert.Empty(await citizen.NotificationsAsync(truth[1], ct));
+        var payouts = await citizen.PayoutsAsync(truth[1], ct);
+        Assert.Equal(["awaiting-confirmation", "awaiting-confirmation"], payouts.Select(p => p.Status));
+
+        Assert.Equal(2, await citizen.MarkReadAsync(truth[0], ct));
+        Assert.All(await citizen.NotificationsAsync(truth[0], ct), n => Assert.True(n.Read));
     }
 }

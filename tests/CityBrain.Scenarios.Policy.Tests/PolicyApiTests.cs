@@ -249,6 +249,46 @@ public sealed class PolicyApiTests(DemoCity city) : IAsyncLifetime
         Assert.Equal(4, indicators.EnumerateArray().Count(i => i.GetProperty("definition").GetProperty("code").GetString()!.StartsWith("policy.", StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task PostConfirmAccount_WaitingPayout_PaidOnTheNextRunNotifiedAndShownWithTheReason()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var policy = PolicyLoader.Shipped().Single(p => p.Id == "unemployment-subsidy");
+        var resident = city.Rows("truth/policy_eligible.csv").First(r => r[0] == policy.Id)[1];
+        var bank = new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 };
+        var me = Client(HubRoles.Citizen, resident);
+        Assert.Equal(0, (await PayAsync(policy, bank, ct)).Paid);
+
+        var waiting = (await me.GetFromJsonAsync<JsonElement>("/api/my/policies", ct)).EnumerateArray().Single(p => p.GetProperty("id").GetString() == policy.Id);
+        using var confirm = await me.PostAsync("/api/my/policies/payouts/confirm-account", null, ct);
+        var paid = await PayAsync(policy, bank, ct);
+        var notifications = await me.GetFromJsonAsync<JsonElement>("/api/my/notifications", ct);
+        var after = (await me.GetFromJsonAsync<JsonElement>("/api/my/policies", ct)).EnumerateArray().Single(p => p.GetProperty("id").GetString() == policy.Id);
+
+        Assert.True(waiting.GetProperty("requiresConfirmation").GetBoolean());
+        Assert.Equal("awaiting-confirmation", waiting.GetProperty("payouts")[0].GetProperty("status").GetString());
+        Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
+        Assert.Equal(1, (await confirm.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("released").GetInt32());
+        Assert.Equal(1, paid.Paid);
+        var notification = Assert.Single(notifications.EnumerateArray());
+        Assert.Equal((policy.Id, "2025-12", 1500m), (notification.GetProperty("policy").GetString(), notification.GetProperty("period").GetString(), notification.GetProperty("amount").GetDecimal()));
+        Assert.Equal("paid", after.GetProperty("payouts")[0].GetProperty("status").GetString());
+        Assert.All(after.GetProperty("explanation").GetProperty("clauses").EnumerateArray(), c => Assert.True(c.TryGetProperty("words", out _)));
+    }
+
+    [Fact]
+    public async Task MyEndpoints_StaffOrAnonymous_Refused()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var staff = await Client(HubRoles.Admin).PostAsync("/api/my/policies/payouts/confirm-account", null, ct);
+        using var nobody = new HttpClient { BaseAddress = _baseAddress };
+        using var anonymous = await nobody.GetAsync("/api/my/notifications", ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, staff.StatusCode);
+        Assert.Contains("sign in as a citizen", (await staff.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+    }
+
     private async Task<PolicyRunSummary> PayAsync(PolicyDefinition policy, DemoBankOptions bankOptions, CancellationToken ct)
     {
         var bankDirectory = Path.Combine(_data, "bank-" + Guid.NewGuid().ToString("N")[..6]);

@@ -4,10 +4,11 @@ namespace CityBrain.Cockpit.Web;
 
 /// <summary>
 /// A scenario's pages in the cockpit shell: the assembly whose routable components the router also serves (with the
-/// cockpit's layout), and the links the menu shows under <see cref="Title"/>. The host registers one per scenario with
+/// cockpit's layout), the links the menu shows staff under <see cref="Title"/>, and the links it shows signed-in
+/// citizens in the portal (<see cref="CitizenLinks"/>). The host registers one per scenario with
 /// <see cref="CockpitModule.AddCockpitPages"/>, so that the cockpit never references a scenario.
 /// </summary>
-public sealed record CockpitPages(Assembly Assembly, string Title, IReadOnlyList<CockpitLink> Links);
+public sealed record CockpitPages(Assembly Assembly, string Title, IReadOnlyList<CockpitLink> Links, IReadOnlyList<CockpitLink>? CitizenLinks = null);
 
 /// <summary>A menu link: the page's path and the text shown.</summary>
 public sealed record CockpitLink(string Href, string Title);

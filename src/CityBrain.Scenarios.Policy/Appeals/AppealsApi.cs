@@ -48,6 +48,14 @@ internal static class AppealsApi
         {
             throw new ForbiddenException("an appeal is filed by a citizen about his or her own entitlement; sign in as a citizen");
         }
+        var appeal = await FileAsync(caller.ResidentId, id, body, profiles, store, events, time, cancellationToken);
+        return TypedResults.Created($"/api/my/policies/{appeal.Policy}/appeals/{appeal.Id}", appeal);
+    }
+
+    /// <summary>Files a resident's appeal and answers it at once: the endpoint and the portal page both file through here.</summary>
+    internal static async Task<AppealView> FileAsync(string residentId, string id, AppealRequest body, PolicyProfiles profiles, IOperationalStore store,
+        IEventPublisher events, TimeProvider time, CancellationToken cancellationToken)
+    {
         var policy = PolicyCli.Find(id);
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
         if (policy.Target != Target.Residents)
@@ -73,7 +81,7 @@ internal static class AppealsApi
         }
 
         var judgedOn = policy.ReferenceDate(body.Period!);
-        var explanation = await profiles.UseAsync(judgedOn, connection => PolicyMatcher.ExplainAsync(connection, policy, caller.ResidentId, judgedOn, cancellationToken), cancellationToken)
+        var explanation = await profiles.UseAsync(judgedOn, connection => PolicyMatcher.ExplainAsync(connection, policy, residentId, judgedOn, cancellationToken), cancellationToken)
             ?? throw new NotFoundException("the city's records hold no resident with your ID");
         // Which units hold the disputed field: a dataset code starts with its unit's code (mzj.disability is civil affairs').
         var units = explanation.Eligible || field is null ? [] : field.Datasets.Select(d => d[..d.IndexOf('.', StringComparison.Ordinal)]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
@@ -86,16 +94,16 @@ internal static class AppealsApi
             await Db.ExecuteAsync(connection, null, """
                 INSERT INTO policy_appeals (appeal_id, policy, period, subject, statement, disputed_field, status, units, filed_at)
                 VALUES (@id, @policy, @period, @subject, @statement, @field, @status, @units, @at)
-                """, cancellationToken, ("id", appealId), ("policy", policy.Id), ("period", body.Period), ("subject", caller.ResidentId),
+                """, cancellationToken, ("id", appealId), ("policy", policy.Id), ("period", body.Period), ("subject", residentId),
                 ("statement", body.Statement!.Trim()), ("field", field?.Name), ("status", status), ("units", string.Join(",", units)), ("at", now.ToUnixTimeMilliseconds()));
         }
         var valueUsed = field is null ? null : explanation.Clauses.Select(c => c.Values.GetValueOrDefault(field.Name)).FirstOrDefault(v => v is not null);
         foreach (var unit in units)
         {
             await events.PublishAsync(new PolicyDataDisputed(appealId, policy.Id, policy.Name, unit, field!.Datasets.Where(d => d.StartsWith(unit + ".", StringComparison.Ordinal)).ToList(),
-                field.Name, Convert.ToString(valueUsed, CultureInfo.InvariantCulture), PolicyCli.Mask(caller.ResidentId), $"/api/policy/appeals/{appealId}", now), cancellationToken);
+                field.Name, Convert.ToString(valueUsed, CultureInfo.InvariantCulture), PolicyCli.Mask(residentId), $"/api/policy/appeals/{appealId}", now), cancellationToken);
         }
-        return TypedResults.Created($"/api/my/policies/{policy.Id}/appeals/{appealId}", new AppealView(appealId, policy.Id, body.Period!, status, field?.Name, units, explanation));
+        return new AppealView(appealId, policy.Id, body.Period!, status, field?.Name, units, explanation);
     }
 
     private static async Task<Ok<AppealRecord>> Get(string id, HttpContext context, IOperationalStore store, CancellationToken cancellationToken)

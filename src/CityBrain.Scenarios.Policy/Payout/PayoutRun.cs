@@ -178,11 +178,15 @@ internal sealed partial class PayoutRun(IOperationalStore store, IPaymentProvide
                     overBudget++;
                     continue;
                 }
+                // Reserved within the budget either way; a payout of a policy that requires confirmation waits for the
+                // beneficiary's one account confirmation (CitizenPolicies.ConfirmAccountAsync releases it).
                 var inserted = await Db.ExecuteAsync(connection, transaction, """
                     INSERT INTO policy_payouts (payout_id, policy, period, subject, payee, amount_cents, status, attempts, reserved_at)
-                    VALUES (@id, @policy, @period, @subject, @payee, @amount, 'reserved', 0, @at) ON CONFLICT DO NOTHING
+                    VALUES (@id, @policy, @period, @subject, @payee, @amount,
+                        CASE WHEN @confirm = 1 AND NOT EXISTS (SELECT 1 FROM policy_account_confirmations WHERE subject = @subject)
+                            THEN 'awaiting-confirmation' ELSE 'reserved' END, 0, @at) ON CONFLICT DO NOTHING
                     """, cancellationToken, ("id", PayoutId(policy.Id, period, m.Subject)), ("policy", policy.Id), ("period", period), ("subject", m.Subject),
-                    ("payee", m.Employer ?? m.Subject), ("amount", m.AmountCents), ("at", now));
+                    ("payee", m.Employer ?? m.Subject), ("amount", m.AmountCents), ("confirm", policy.RequiresConfirmation ? 1 : 0), ("at", now));
                 committed += inserted * m.AmountCents;
             }
             await Db.ExecuteAsync(connection, transaction, """
@@ -248,6 +252,11 @@ internal sealed partial class PayoutRun(IOperationalStore store, IPaymentProvide
                     ON CONFLICT (journal, account) DO NOTHING
                     """, cancellationToken, ("journal", "pay:" + payout.Id), ("budget", "budget:" + policy), ("credit", -payout.AmountCents),
                     ("beneficiary", "beneficiary:" + payout.Subject), ("amount", payout.AmountCents), ("at", now));
+                await Db.ExecuteAsync(connection, transaction, """
+                    INSERT INTO policy_notifications (payout_id, subject, policy, period, amount_cents, created_at)
+                    SELECT payout_id, subject, policy, period, amount_cents, @at FROM policy_payouts WHERE payout_id = @id
+                    ON CONFLICT (payout_id) DO NOTHING
+                    """, cancellationToken, ("at", now), ("id", payout.Id));
                 paid++;
                 cents += payout.AmountCents;
             }

@@ -40,5 +40,15 @@ internal sealed class PolicyMigrations : IMigrationSet
             CREATE TABLE policy_budgets (policy TEXT PRIMARY KEY, reserved_cents BIGINT NOT NULL);
             INSERT INTO policy_budgets (policy, reserved_cents) SELECT policy, SUM(amount_cents) FROM policy_payouts GROUP BY policy;
             """),
+        // The citizen side: one bank-account confirmation per resident releases the payouts of policies that require it
+        // (status awaiting-confirmation); a notification per payout, keyed by the payout so a repeated settlement adds none.
+        new("policy", 4, "account confirmations and notifications", """
+            CREATE TABLE policy_account_confirmations (subject TEXT PRIMARY KEY, confirmed_at BIGINT NOT NULL);
+            CREATE TABLE policy_notifications (
+                payout_id TEXT PRIMARY KEY, subject TEXT NOT NULL, policy TEXT NOT NULL, period TEXT NOT NULL,
+                amount_cents BIGINT NOT NULL, created_at BIGINT NOT NULL, read_at BIGINT);
+            CREATE INDEX policy_notifications_subject ON policy_notifications (subject, created_at);
+            CREATE INDEX policy_payouts_subject ON policy_payouts (subject);
+            """),
     ];
 }

@@ -8,7 +8,10 @@ internal enum PayPeriod { Once, Monthly, Yearly }
 /// <summary>One condition of the eligibility rule, as written and as compiled.</summary>
 internal sealed record Clause(string Text, Expr Expression, string Sql, string Words);
 
-/// <summary>A loaded, type-checked policy (Policies/*.yaml; docs/policy.md describes the file).</summary>
+/// <summary>
+/// A loaded, type-checked policy (Policies/*.yaml; docs/policy.md describes the file). <see cref="RequiresConfirmation"/>:
+/// the beneficiary confirms a bank account once in the citizen portal before the first payout goes out.
+/// </summary>
 internal sealed record PolicyDefinition(
     string Id,
     string Name,
@@ -24,7 +27,8 @@ internal sealed record PolicyDefinition(
     Expr Amount,
     string AmountSql,
     double MaxAmount,
-    string? PayTo)
+    string? PayTo,
+    bool RequiresConfirmation = false)
 {
     /// <summary>The profile fields the rule and the amount read, in schema order.</summary>
     public IReadOnlyList<ProfileField> Fields

@@ -10,7 +10,7 @@ namespace CityBrain.Scenarios.Policy.Rules;
 /// </summary>
 internal static class PolicyLoader
 {
-    private static readonly string[] Keys = ["id", "name", "issuer", "basis", "targets", "period", "effective", "budget", "eligible", "amount", "pay_to"];
+    private static readonly string[] Keys = ["id", "name", "issuer", "basis", "targets", "period", "effective", "budget", "eligible", "amount", "pay_to", "requires_confirmation"];
 
     public static PolicyDefinition Load(string yaml, string source)
     {
@@ -98,6 +98,15 @@ internal static class PolicyLoader
         if (payTo is not null && payTo != "employer")
         {
             Fault(map["pay_to"], "pay_to is 'employer' (paid through the employer) or left out (paid to the beneficiary)");
+        }
+        var confirmation = Text("requires_confirmation", required: false);
+        if (confirmation is not (null or "true" or "false"))
+        {
+            Fault(map["requires_confirmation"], "requires_confirmation is true (the beneficiary confirms a bank account once in the portal before being paid) or false");
+        }
+        if (confirmation == "true" && payTo is not null)
+        {
+            Fault(map["requires_confirmation"], "requires_confirmation is for money paid to the beneficiary, not through the employer (pay_to)");
         }
 
         Target? target = Text("targets") switch
@@ -234,7 +243,7 @@ internal static class PolicyLoader
             return null;
         }
         return new PolicyDefinition(id, name, issuer, basis, target.Value, period.Value, from.Value, to.Value, budget.Value, clauses,
-            amountText!, amountExpr.Value.Expr, SqlCompiler.Compile(amountExpr.Value.Expr), amountExpr.Value.Checked.Range.Hi, payTo);
+            amountText!, amountExpr.Value.Expr, SqlCompiler.Compile(amountExpr.Value.Expr), amountExpr.Value.Checked.Range.Hi, payTo, confirmation == "true");
     }
 
     private static (Expr Expr, Checked Checked)? Compile(YamlScalarNode node, string text, TypeChecker checker, List<PolicyError> errors, string source, ValueKind kind, string wrongKind)
