@@ -233,7 +233,7 @@ public sealed class PayoutTests(DemoCity city)
     [MemberData(nameof(Stores))]
     public async Task Run_PolicyRequiresConfirmation_PaysOnlyWhoConfirmedOnceAndNotifiesThem(string kind)
     {
-        await using var fixture = await Fixture.CreateAsync(kind, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 });
+        await using var fixture = await Fixture.CreateAsync(kind, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 }, city.CityDirectory);
         var policy = Policy("unemployment-subsidy");
         Assert.True(policy.RequiresConfirmation);
         var truth = city.Rows("truth/policy_eligible.csv").Where(r => r[0] == policy.Id).Select(r => r[1]).Order(StringComparer.Ordinal).ToList();
@@ -242,7 +242,7 @@ public sealed class PayoutTests(DemoCity city)
         await using var profiles = new PolicyProfiles(city.CityDirectory);
         var citizen = new CitizenPolicies(profiles, fixture.Store, TimeProvider.System);
 
-        var waiting = await fixture.Run().RunAsync(policy, "2025-12", city.CityDirectory, ct);
+        var waiting = await fixture.RunAsync(policy, "2025-12", city.CityDirectory);
         Assert.Equal((truth.Count, 0), (waiting.Eligible, waiting.Paid));
         Assert.Equal(truth.Count, await fixture.CountAsync("SELECT COUNT(*) FROM policy_payouts WHERE status = 'awaiting-confirmation'"));
         Assert.Empty(await fixture.Provider.StatementAsync(ct));
@@ -251,9 +251,9 @@ public sealed class PayoutTests(DemoCity city)
         var again = await citizen.ConfirmAccountAsync(truth[0], ct);
         Assert.Equal((1, 0, confirmed.ConfirmedAt), (confirmed.Released, again.Released, again.ConfirmedAt));
 
-        var next = await fixture.Run().RunAsync(policy, "2025-12", city.CityDirectory, ct);
-        var nextMonth = await fixture.Run().RunAsync(policy, "2026-01", city.CityDirectory, ct);
-        var repeat = await fixture.Run().RunAsync(policy, "2026-01", city.CityDirectory, ct);
+        var next = await fixture.RunAsync(policy, "2025-12", city.CityDirectory);
+        var nextMonth = await fixture.RunAsync(policy, "2026-01", city.CityDirectory);
+        var repeat = await fixture.RunAsync(policy, "2026-01", city.CityDirectory);
 
         // The one confirmation covers later periods too; nobody else is paid, and a repeated run pays no one twice.
         Assert.Equal((1, 1, 0), (next.Paid, nextMonth.Paid, repeat.Paid));

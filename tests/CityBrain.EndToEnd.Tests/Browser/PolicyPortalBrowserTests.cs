@@ -107,7 +107,7 @@ public sealed class PolicyPortalBrowserTests : IAsyncLifetime
     private async Task<Scenarios.Policy.Payout.PolicyRunSummary> RunAsync(string period, CancellationToken ct)
     {
         await using var bank = await DemoBank.StartAsync(Path.Combine(_node.DataDirectory, "bank"), new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 }, ct);
-        var (run, _) = await PolicyCli.RunAsync(_city, _node.Services.GetRequiredService<IOperationalStore>(), bank.BaseUrl, Policy, period, TimeProvider.System, NullLogger.Instance, ct);
+        var (run, _) = await PolicyCli.RunAsync(_node.Services, _city, bank.BaseUrl, Policy, period, NullLogger.Instance, ct);
         return run;
     }
 
