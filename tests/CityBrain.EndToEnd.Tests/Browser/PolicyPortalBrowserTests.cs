@@ -1,7 +1,10 @@
 using System.Globalization;
+using CityBrain.Hub.Registry;
+using CityBrain.Hub.Security;
 using CityBrain.Kernel.Identifiers;
 using CityBrain.Kernel.Storage;
 using CityBrain.Scenarios.Policy;
+using CityBrain.Scenarios.Policy.Grants;
 using CityBrain.SyntheticCity.Departments.Bank;
 using CityBrain.SyntheticCity.Generation;
 using CityBrain.TestSupport;
@@ -21,6 +24,13 @@ namespace CityBrain.EndToEnd.Tests.Browser;
 public sealed class PolicyPortalBrowserTests : IAsyncLifetime
 {
     private const string Policy = "unemployment-subsidy";
+
+    /// <summary>The departments' datasets the shipped policies read.</summary>
+    private static readonly string[] PolicyDatasets =
+    [
+        "gaj.rk", "mzj.dibao", "mzj.disability", "mzj.deaths", "rsj.persons", "rsj.insurance", "rsj.units", "scjgj.qy", "swj.nsr",
+        "wjw.death_certificates", "ybj.insured",
+    ];
     private HubNode _node = null!;
     private Chromium _chromium = null!;
     private string _city = null!;
@@ -30,6 +40,18 @@ public sealed class PolicyPortalBrowserTests : IAsyncLifetime
         _node = await HubNode.StartAsync(TestStores.Sqlite);
         _city = Path.Combine(_node.DataDirectory, "city");
         await CityGenerator.GenerateAsync(new CityGenerationOptions { Residents = 3_000, Seed = 11, OutputDirectory = _city }, null, CancellationToken.None);
+        // A policy runs only under its grants: the departments' datasets in the catalog, then every policy's requests
+        // filed and approved by the owning units, as `serve` does for the demo city.
+        await _node.Services.GetRequiredService<IRegistryAdmin>().ApplyAsync(new RegistryManifest
+        {
+            Units = [.. PolicyDatasets.Select(d => d.Split('.')[0]).Distinct().Select(u => new UnitSpec { Code = u, Name = u, DivisionCode = "330100" })],
+            Datasets = [.. PolicyDatasets.Select(d => new DatasetSpec
+            {
+                Code = d, Unit = d.Split('.')[0], Name = d, UpdateFrequency = "daily", Sharing = "conditional",
+                Fields = [new FieldSpec { Name = "id", Level = "sensitive-personal", Mask = "resident-id" }],
+            })],
+        }, new Caller("admin", HubRoles.Admin, "dsj", null, null), CancellationToken.None);
+        Assert.True(await PolicyGrants.RequestDemoGrantsAsync(_node.Services, _node.BaseAddress, CancellationToken.None) > 0);
         _chromium = await Chromium.LaunchAsync();
     }
 
