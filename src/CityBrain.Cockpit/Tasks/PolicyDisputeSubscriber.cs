@@ -2,7 +2,6 @@ using System.Globalization;
 using CityBrain.Kernel.Messaging;
 using CityBrain.Kernel.Messaging.Contracts;
 using CityBrain.Kernel.Storage;
-using Dapper;
 using Microsoft.Extensions.Logging;
 
 namespace CityBrain.Cockpit.Tasks;
@@ -26,10 +25,7 @@ internal sealed partial class PolicyDisputeSubscriber(ITaskDispatcher dispatcher
         var sourceRef = $"{dispute.AppealId}:{dispute.Unit}";
         await using (var connection = await store.OpenConnectionAsync(cancellationToken))
         {
-            var existing = await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
-                "SELECT id FROM cockpit_tasks WHERE source = @source AND source_ref = @sourceRef LIMIT 1",
-                new { source = TaskSource.PolicyAppeal, sourceRef }, cancellationToken: cancellationToken));
-            if (existing is not null)
+            if (await TaskStore.FindFromSourceAsync(connection, TaskSource.PolicyAppeal, sourceRef, openOnly: false, cancellationToken) is not null)
             {
                 return;
             }

@@ -2,7 +2,6 @@ using System.Globalization;
 using CityBrain.Kernel.Messaging;
 using CityBrain.Kernel.Messaging.Contracts;
 using CityBrain.Kernel.Storage;
-using Dapper;
 using Microsoft.Extensions.Logging;
 
 namespace CityBrain.Cockpit.Tasks;
@@ -44,9 +43,7 @@ internal sealed partial class QualityProblemSubscriber(ITaskDispatcher dispatche
     private async Task<string?> OpenTaskForAsync(string problemKey, CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenConnectionAsync(cancellationToken);
-        return await connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
-            "SELECT id FROM cockpit_tasks WHERE source = @source AND source_ref = @problemKey AND status <> @closed ORDER BY dispatched_at LIMIT 1",
-            new { source = TaskSource.DataQuality, problemKey, closed = TaskState.Closed }, cancellationToken: cancellationToken));
+        return await TaskStore.FindFromSourceAsync(connection, TaskSource.DataQuality, problemKey, openOnly: true, cancellationToken);
     }
 
     [LoggerMessage(EventId = 5102, Level = LogLevel.Information, Message = "Quality problem {ProblemKey} dispatched to {Unit} as task {TaskId}")]

@@ -16,6 +16,15 @@ internal static class TaskStore
         return row is null ? null : (row.ToTask(), row.Version);
     }
 
+    /// <summary>
+    /// The oldest task dispatched from <paramref name="source"/> for <paramref name="sourceRef"/> (a quality problem, an appeal
+    /// and unit), optionally only one not yet closed: how a subscriber dispatches once per thing it is told about.
+    /// </summary>
+    public static Task<string?> FindFromSourceAsync(DbConnection connection, string source, string sourceRef, bool openOnly, CancellationToken cancellationToken) =>
+        connection.QueryFirstOrDefaultAsync<string>(new CommandDefinition(
+            $"SELECT id FROM cockpit_tasks WHERE source = @source AND source_ref = @sourceRef {(openOnly ? "AND status <> @closed" : "")} ORDER BY dispatched_at LIMIT 1",
+            new { source, sourceRef, closed = TaskState.Closed }, cancellationToken: cancellationToken));
+
     /// <summary>Tasks of one unit (or escalated to it as the superior), or all when <paramref name="unit"/> is null.</summary>
     public static async Task<IReadOnlyList<CockpitTask>> ListAsync(DbConnection connection, string? unit, string? status, int limit, CancellationToken cancellationToken)
     {
