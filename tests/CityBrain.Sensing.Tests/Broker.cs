@@ -23,9 +23,12 @@ public sealed class Broker : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private Broker(WebApplication app, TestStore store)
+    private readonly bool _ownsStore;
+
+    private Broker(WebApplication app, TestStore store, bool ownsStore)
     {
         _app = app;
+        _ownsStore = ownsStore;
         Store = store;
         Client = app.GetTestClient();
     }
@@ -67,7 +70,7 @@ public sealed class Broker : IAsyncDisposable
         app.MapSensing();
         await MigrationRunner.ApplyAsync(store.Store, app.Services.GetServices<IMigrationSet>(), TimeProvider.System, CancellationToken.None);
         await app.StartAsync();
-        return new Broker(app, store);
+        return new Broker(app, store, ownsStore: existing is null);
     }
 
     /// <summary>A client carrying a hub bearer token for <paramref name="caller"/> (a broker started with tokens).</summary>
@@ -107,5 +110,9 @@ public sealed class Broker : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (_ownsStore)
+        {
+            await Store.DisposeAsync();
+        }
     }
 }

@@ -183,7 +183,7 @@ public sealed class EntityApiTests
     [MemberData(nameof(TestStores.Kinds), MemberType = typeof(TestStores))]
     public async Task AcknowledgedWrites_NewBrokerOnSameStore_SeesThem(string kind)
     {
-        var store = await TestStores.CreateAsync(kind);
+        await using var store = await TestStores.CreateAsync(kind);
         await using (var first = await Broker.StartAsync(kind, store))
         {
             (await first.PostAsync("/entities", Parking)).Dispose();
@@ -199,7 +199,6 @@ public sealed class EntityApiTests
         tenantRead.Headers.Add("NGSILD-Tenant", "binjiang");
         using var tenantResponse = await second.Client.SendAsync(tenantRead);
         Assert.Single(JsonNode.Parse(await tenantResponse.Content.ReadAsStringAsync())!.AsArray());
-        await store.DisposeAsync();
     }
 
     [Fact]
