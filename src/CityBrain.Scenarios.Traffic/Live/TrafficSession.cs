@@ -76,6 +76,9 @@ public sealed class TrafficSession
         MinuteJustEnded = _simulator.Time % RoadDetectors.PeriodSeconds == 0 ? _detectors.Close(_simulator) : null;
     }
 
+    /// <summary>The run's figures so far, as <see cref="TrafficRun.Run"/> reports them; <paramref name="wallSeconds"/> is the caller's measure of its stepping.</summary>
+    public TrafficRunResult Result(double wallSeconds) => TrafficRun.ResultOf(Controller, _simulator.Metrics(), wallSeconds);
+
     /// <summary>What the map shows now: each signal's phase, each lane's vehicles, queue and light, each vehicle's place.</summary>
     public TrafficFrame Frame()
     {
