@@ -167,12 +167,13 @@ internal sealed partial class TrafficDetectorPublisher : BackgroundService, ITra
         },
     });
 
-    /// <summary>One reading as the device publishes it; a speed is left out when no vehicle was on the road (nothing measured).</summary>
+    /// <summary>One reading as the device publishes it.</summary>
     private static string Payload(TrafficDetectorReading reading)
     {
         var payload = new Dictionary<string, object>
         {
             ["intensity"] = reading.Intensity,
+            ["speed"] = reading.AverageSpeed,
             ["occupancy"] = reading.Occupancy,
             ["congested"] = reading.Congested,
             // ISO 8601 interval: the minute observed.
@@ -184,10 +185,6 @@ internal sealed partial class TrafficDetectorPublisher : BackgroundService, ITra
             ["pos"] = new[] { reading.Longitude, reading.Latitude },
             ["at"] = Iso(reading.To),
         };
-        if (reading.AverageSpeed is { } speed)
-        {
-            payload["speed"] = speed;
-        }
         return JsonSerializer.Serialize(payload);
     }
 

@@ -67,7 +67,7 @@ internal sealed class DetectorFeed
     private readonly string _dataset;
     private readonly TrafficSession _session;
     private readonly DateTimeOffset _start;
-    private readonly (string Id, string Road, double Lon, double Lat)[] _sites;
+    private readonly (string Id, string Road, double Lon, double Lat, double SpeedLimit)[] _sites;
     private readonly string _district;
 
     internal DetectorFeed(DetectorFeeds feeds, string dataset, TrafficSession session, GeoAnchor anchor, string district, DateTimeOffset start)
@@ -80,7 +80,7 @@ internal sealed class DetectorFeed
         _sites = [.. session.Detectors.Select(site =>
         {
             var (lon, lat) = anchor.ToLonLat(site.X, site.Y);
-            return (DetectorId(dataset, site.Road), site.Road, Math.Round(lon, 7), Math.Round(lat, 7));
+            return (DetectorId(dataset, site.Road), site.Road, Math.Round(lon, 7), Math.Round(lat, 7), site.SpeedLimit);
         })];
     }
 
@@ -102,10 +102,11 @@ internal sealed class DetectorFeed
         var readings = new TrafficDetectorReading[_sites.Length];
         for (var i = 0; i < readings.Length; i++)
         {
-            var (id, road, lon, lat) = _sites[i];
+            var (id, road, lon, lat, limit) = _sites[i];
             var reading = minute.Readings[i];
-            // m/s to km/h, as the Smart Data Model and the cockpit's speed indicator read it.
-            double? kmh = reading.AverageSpeed is { } speed ? Math.Round(speed * 3.6, 1) : null;
+            // An empty road is free-flowing: it reads its limit, as traffic indices count an empty segment, rather than
+            // keep an old minute's speed on the entity. In km/h, as the Smart Data Model and the cockpit read speeds.
+            var kmh = Math.Round((reading.AverageSpeed ?? limit) * 3.6, 1);
             readings[i] = new TrafficDetectorReading(id, road, _district, lon, lat, from, to, reading.Intensity, kmh, Math.Round(reading.Occupancy, 3), reading.Congested);
         }
         Offered += readings.Length;

@@ -166,7 +166,7 @@ public sealed class TrafficBrowserTests : IAsyncLifetime
     }
 
     /// <summary>The shared CityFlow datasets beside the repository (../shared/datasets/traffic).</summary>
-    private static string SharedDatasets()
+    internal static string SharedDatasets()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "CityBrain.slnx")))
