@@ -53,8 +53,9 @@ public sealed class RoadDetectors
             var first = _network.RoadFirstLane[road];
             for (var lane = first; lane < first + _network.RoadLaneCount[road]; lane++)
             {
-                _vehicleSeconds[road] += simulator.LaneCounts(lane).Vehicles;
-                _speedSum[road] += simulator.LaneSpeedSum(lane);
+                var (vehicles, speedSum) = simulator.LaneSpeeds(lane);
+                _vehicleSeconds[road] += vehicles;
+                _speedSum[road] += speedSum;
                 if (simulator.LaneEndOccupied(lane, LoopLength))
                 {
                     _occupiedLaneSeconds[road]++;

@@ -255,15 +255,17 @@ internal sealed class Simulator
     /// <summary>Vehicles that have passed the end of a lane since the start (onto their next road, or out at their route's end).</summary>
     public int LaneExits(int lane) => _laneExits[lane];
 
-    /// <summary>The sum of the speeds (m/s) of the vehicles on a lane now; with <see cref="LaneCounts"/>, their mean speed.</summary>
-    public double LaneSpeedSum(int lane)
+    /// <summary>Vehicles on a lane now and the sum of their speeds (m/s): their mean speed, in one walk of the lane.</summary>
+    public (int Vehicles, double SpeedSum) LaneSpeeds(int lane)
     {
+        var vehicles = 0;
         var sum = 0.0;
         for (var v = _head[lane]; v != NoVehicle; v = _behind[v])
         {
+            vehicles++;
             sum += _speed[v];
         }
-        return sum;
+        return (vehicles, sum);
     }
 
     /// <summary>Whether a vehicle's front is within the last <paramref name="loopLength"/> metres of a lane: a loop at the stop line is occupied.</summary>
