@@ -30,6 +30,8 @@ public static class PolicyModule
     {
         services.AddSingleton<IMigrationSet, PolicyMigrations>();
         services.AddSingleton(new PolicyProfiles(cityDirectory));
+        services.AddOptions<PolicyOptions>().BindConfiguration(PolicyOptions.Section);
+        services.AddSingleton<PolicyBank>();
         services.AddSingleton<CitizenPolicies>();
         services.AddSingleton<EnterprisePolicies>();
         services.AddEventBus(); // a disputed field of an appeal is published as PolicyDataDisputed
