@@ -280,12 +280,14 @@ public sealed partial class DemoBank : IAsyncDisposable
             await using var connection = new SqliteConnection(connectionString);
             await connection.OpenAsync(context.RequestAborted);
             await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT reference, key, payee, amount FROM settlements ORDER BY reference";
+            command.CommandText = "SELECT s.reference, s.key, s.payee, s.amount, a.account FROM settlements s LEFT JOIN settlement_accounts a ON a.key = s.key ORDER BY s.reference";
             await using var reader = await command.ExecuteReaderAsync(context.RequestAborted);
-            var lines = new List<Settlement>();
+            var lines = new List<object>();
             while (await reader.ReadAsync(context.RequestAborted))
             {
-                lines.Add(Read(reader));
+                var settlement = Read(reader);
+                // The account paid into, when the order named one (else the payee's account on file).
+                lines.Add(new { settlement.Reference, settlement.Key, settlement.Payee, settlement.Amount, Account = reader.IsDBNull(4) ? null : reader.GetString(4) });
             }
             return Results.Json(new { lines });
         });
