@@ -30,7 +30,7 @@ internal static class BankAccountsLoadRun
             var people = File.ReadLines(Path.Combine(city, "truth", "residents.csv")).Skip(1).Select(l => l.Split(',', 3)).ToList();
             await using var bank = await DemoBank.StartAsync(Path.Combine(temp, "bank"), new DemoBankOptions { FailureRate = 0, TimeoutRate = 0, CityDirectory = city }, cancellationToken);
             using var http = new HttpClient { BaseAddress = bank.BaseUrl, Timeout = TimeSpan.FromMinutes(30) };
-            IBankAccounts accounts = new HttpBankProvider(http, new BankOptions(TimeSpan.FromMinutes(30), 0, TimeSpan.FromMilliseconds(5)), TimeProvider.System);
+            IBankAccounts accounts = new HttpBankProvider(http, new BankOptions(TimeSpan.FromMinutes(30), 1, TimeSpan.FromMilliseconds(5)), TimeProvider.System);
 
             var clock = Stopwatch.StartNew();
             await accounts.AccountOnFileAsync(people[0][0], cancellationToken);
