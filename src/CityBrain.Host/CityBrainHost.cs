@@ -75,7 +75,8 @@ public static class CityBrainHost
         builder.Services.AddCockpit();
         builder.Services.AddPolicy(Demo.DemoCity.CityDirectory(settings.DataDirectory));
         builder.Services.AddCockpitPages(new CockpitPages(typeof(PolicyModule).Assembly, "政策直达 Policy", [],
-            [.. PolicyModule.CitizenPageLinks.Select(link => new CockpitLink(link.Href, link.Title))]));
+            [.. PolicyModule.CitizenPageLinks.Select(link => new CockpitLink(link.Href, link.Title))],
+            [.. PolicyModule.EnterprisePageLinks.Select(link => new CockpitLink(link.Href, link.Title))]));
         builder.Services.AddSingleton<CityBrain.Cockpit.Indicators.ILiveMetricSource, PolicyMetrics>();
         builder.Services.AddSensing();
         builder.Services.AddSingleton<CityBrain.Cockpit.Indicators.ILiveMetricSource, SensingMetricSource>();

@@ -41,10 +41,19 @@ internal sealed class PolicyHub : IAsyncDisposable
     /// <summary>What a run needs to reach the hub: the grants it must hold and the audit chain it writes to.</summary>
     public PolicyAccess Access => AccessOf(App.Services);
 
-    /// <summary>Starts the host on <paramref name="store"/> (a store connection as `--store` takes it) with the catalog in place; no grants yet.</summary>
-    public static async Task<PolicyHub> StartAsync(string dataDirectory, string store, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the host on <paramref name="store"/> (a store connection as `--store` takes it) with the catalog in place; no
+    /// grants yet. <paramref name="bank"/>: the bank the node checks accounts with and pays confirmations through.
+    /// </summary>
+    public static async Task<PolicyHub> StartAsync(string dataDirectory, string store, CancellationToken cancellationToken, Uri? bank = null)
     {
-        var app = CityBrainHost.Create(new HostSettings(dataDirectory, store, "http://127.0.0.1:0"));
+        var app = CityBrainHost.Create(new HostSettings(dataDirectory, store, "http://127.0.0.1:0"), builder =>
+        {
+            if (bank is not null)
+            {
+                builder.Configuration["Policy:BankUrl"] = bank.ToString();
+            }
+        });
         await CityBrainHost.PrepareAsync(app, cancellationToken);
         await app.StartAsync(cancellationToken);
         await CatalogAsync(app.Services, cancellationToken);
@@ -69,6 +78,15 @@ internal sealed class PolicyHub : IAsyncDisposable
 
     /// <summary>Every shipped policy's requests filed and approved by the owning units, as `serve` does; answers the grants made.</summary>
     public Task<int> GrantAllAsync(CancellationToken cancellationToken) => PolicyGrants.RequestDemoGrantsAsync(App.Services, BaseAddress, cancellationToken);
+
+    /// <summary>A client of this host holding a token for <paramref name="caller"/>.</summary>
+    public HttpClient Client(Caller caller)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+            App.Services.GetRequiredService<TokenService>().Issue(caller, TimeSpan.FromHours(1)));
+        return client;
+    }
 
     /// <summary>The audit chain's records, oldest first.</summary>
     public async Task<IReadOnlyList<AuditRow>> AuditAsync(CancellationToken cancellationToken)

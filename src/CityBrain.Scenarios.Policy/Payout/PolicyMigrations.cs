@@ -50,5 +50,11 @@ internal sealed class PolicyMigrations : IMigrationSet
             CREATE INDEX policy_notifications_subject ON policy_notifications (subject, created_at);
             CREATE INDEX policy_payouts_subject ON policy_payouts (subject);
             """),
+        // A confirmation names the account the bank verified as the resident's (null: the account on file), and the
+        // payouts are paid into it; the masked form is what pages show.
+        new("policy", 5, "the confirmed account", """
+            ALTER TABLE policy_account_confirmations ADD COLUMN account TEXT;
+            ALTER TABLE policy_account_confirmations ADD COLUMN account_masked TEXT;
+            """),
     ];
 }
