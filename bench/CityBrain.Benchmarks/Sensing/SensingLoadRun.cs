@@ -13,9 +13,11 @@ using MQTTnet;
 namespace CityBrain.Benchmarks.Sensing;
 
 /// <summary>
-/// <c>sensing</c>: the NGSI-LD broker as devices and dashboards use it, on the real host over loopback HTTP (SQLite store):
-/// entity writes through batch upsert, entity updates through MQTT ingest (embedded broker, QoS 0 publishes), query
-/// latency at <c>--entities</c> (10,000 and then 100,000 by default) and the delay of an HTTP notification.
+/// <c>sensing</c>: the NGSI-LD broker as devices and dashboards use it, on the real host over loopback HTTP: entity writes
+/// through batch upsert, entity updates through MQTT ingest (embedded broker, QoS 0 publishes), query latency at
+/// <c>--entities</c> (10,000 and then 100,000 by default) and the delay of an HTTP notification. <c>--store</c> is
+/// <c>sqlite</c> (the default: a new file) or the connection string of an empty PostgreSQL database, where geo-queries run
+/// in PostGIS when the server has it and the role may create it, in memory otherwise (the host logs which).
 /// </summary>
 internal static class SensingLoadRun
 {
@@ -27,13 +29,15 @@ internal static class SensingLoadRun
         var large = args.Int("entities", 100_000);
         var messages = args.Int("messages", 100_000);
         var queries = args.Int("queries", 500);
+        var storeOption = args.Text("store") ?? "sqlite";
         var mqttPort = FreePort();
-        Console.WriteLine($"sensing load run: {Environment.ProcessorCount} cores, .NET {Environment.Version}; SQLite store, loopback HTTP, embedded MQTT broker");
-
         var data = Path.Combine(Path.GetTempPath(), "citybrain-bench-sensing-" + Guid.NewGuid().ToString("N")[..10]);
-        var app = CityBrainHost.Create(new HostSettings(data, "sqlite:" + Path.Combine(data, "citybrain.db"), "http://127.0.0.1:0"), builder =>
+        var store = storeOption == "sqlite" ? "sqlite:" + Path.Combine(data, "citybrain.db") : storeOption;
+        var app = CityBrainHost.Create(new HostSettings(data, store, "http://127.0.0.1:0"), builder =>
         {
             builder.Logging.ClearProviders();
+            // Only the line that says where geo-queries run (PostGIS or in memory), and warnings.
+            builder.Logging.AddSimpleConsole().AddFilter((category, level) => level >= LogLevel.Warning || category == typeof(CityBrain.Sensing.Geo.PostGisGeoIndex).FullName);
             builder.Configuration["Sensing:Open"] = "true";
             builder.Configuration["Sensing:EmbeddedMqttPort"] = mqttPort.ToString(CultureInfo.InvariantCulture);
         });
@@ -41,6 +45,7 @@ internal static class SensingLoadRun
         {
             await CityBrainHost.PrepareAsync(app, cancellationToken);
             await app.StartAsync(cancellationToken);
+            Console.WriteLine($"sensing load run: {Environment.ProcessorCount} cores, .NET {Environment.Version}; store {app.Services.GetRequiredService<CityBrain.Kernel.Storage.IOperationalStore>().Description}, loopback HTTP, embedded MQTT broker");
             var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             using var client = new HttpClient { BaseAddress = new Uri(baseUrl + "/ngsi-ld/v1/"), Timeout = TimeSpan.FromMinutes(5) };
 
@@ -65,7 +70,10 @@ internal static class SensingLoadRun
         {
             await app.StopAsync(CancellationToken.None);
             await app.DisposeAsync();
-            Directory.Delete(data, recursive: true);
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
         }
         return 0;
     }
@@ -119,11 +127,19 @@ internal static class SensingLoadRun
             var (lon, lat) = Position(random.Next(entities));
             return string.Create(CultureInfo.InvariantCulture, $"entities?type=TrafficFlowObserved&georel=near%3BmaxDistance%3D%3D1000&geometry=Point&coordinates=%5B{lon:F5},{lat:F5}%5D&limit=20");
         }
+        // A square of about 1 × 1 km (0.01° of longitude, 0.009° of latitude) around a detector.
+        string Within()
+        {
+            var (lon, lat) = Position(random.Next(entities));
+            return string.Create(CultureInfo.InvariantCulture,
+                $"entities?type=TrafficFlowObserved&georel=within&geometry=Polygon&coordinates=%5B%5B%5B{lon - 0.005:F5},{lat - 0.0045:F5}%5D,%5B{lon + 0.005:F5},{lat - 0.0045:F5}%5D,%5B{lon + 0.005:F5},{lat + 0.0045:F5}%5D,%5B{lon - 0.005:F5},{lat + 0.0045:F5}%5D,%5B{lon - 0.005:F5},{lat - 0.0045:F5}%5D%5D%5D&limit=20");
+        }
         var kinds = new (string Name, Func<string> Path)[]
         {
             ("by id", () => $"entities/urn:ngsi-ld:TrafficFlowObserved:d{random.Next(entities)}"),
             ("type + q (intensity range, district), limit 20", () => $"entities?type=TrafficFlowObserved&q=intensity%3E{random.Next(1900)}%3Bdistrict%3D%3D%223301{random.Next(13):D2}%22&limit=20"),
             ("geo: near, max 1 km, limit 20", Near),
+            ("geo: within a 1 km square, limit 20", Within),
             ("type, count=true, limit 1", () => "entities?type=TrafficFlowObserved&count=true&limit=1"),
             ($"another type ({CarParks:N0} car parks) + q, limit 20", () => $"entities?type=OffStreetParking&q=availableSpotNumber%3E{random.Next(400)}&limit=20"),
         };

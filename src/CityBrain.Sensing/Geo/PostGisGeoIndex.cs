@@ -17,7 +17,10 @@ namespace CityBrain.Sensing.Geo;
 internal sealed partial class PostGisGeoIndex(IOperationalStore store, ILogger<PostGisGeoIndex> logger) : IEntityChangeListener
 {
     private readonly SemaphoreSlim _enableLock = new(1, 1);
-    private bool? _enabled;
+    private const int Undecided = 0, InPostGis = 1, InMemory = 2;
+
+    // Read without the lock on every query and write: an int, written once with Volatile.
+    private int _state;
 
     /// <summary>
     /// Ids of the tenant's entities that <paramref name="geo"/> selects, decided by PostGIS; null when PostGIS is not in
@@ -113,15 +116,20 @@ internal sealed partial class PostGisGeoIndex(IOperationalStore store, ILogger<P
     /// <summary>Decided once per process, at first use: PostgreSQL with PostGIS installed or installable.</summary>
     private async ValueTask<bool> IsEnabledAsync(CancellationToken cancellationToken)
     {
-        if (_enabled is { } enabled)
+        var state = Volatile.Read(ref _state);
+        if (state != Undecided)
         {
-            return enabled;
+            return state == InPostGis;
         }
         await _enableLock.WaitAsync(cancellationToken);
         try
         {
-            _enabled ??= store.Dialect == SqlDialect.Postgres && await EnableAsync(cancellationToken);
-            return _enabled.Value;
+            // A failure to reach the store throws and leaves the question open for the next call.
+            if (_state == Undecided)
+            {
+                Volatile.Write(ref _state, store.Dialect == SqlDialect.Postgres && await EnableAsync(cancellationToken) ? InPostGis : InMemory);
+            }
+            return _state == InPostGis;
         }
         finally
         {
