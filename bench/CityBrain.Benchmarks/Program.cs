@@ -21,7 +21,7 @@ try
         "profile-load-run" => await CityBrain.Benchmarks.Data.ProfileLoadRun.RunAsync(new LoadRunArgs(args[1..], "residents", "lookups"), stop.Token),
         "address-load-run" => AddressLoadRun.Run(args[1..]),
         "policy" => await CityBrain.Benchmarks.Policy.PolicyLoadRun.RunAsync(new LoadRunArgs(args[1..], "city", "residents", "payouts", "explanations"), stop.Token),
-        "sensing" => await CityBrain.Benchmarks.Sensing.SensingLoadRun.RunAsync(new LoadRunArgs(args[1..], "entities", "messages", "queries", "store"), stop.Token),
+        "sensing" => await CityBrain.Benchmarks.Sensing.SensingLoadRun.RunAsync(new LoadRunArgs(args[1..], "entities", "messages", "queries", "store", "only"), stop.Token),
         "cockpit-load" => await CityBrain.Benchmarks.Cockpit.CockpitLoadRun.RunAsync(args[1..]),
         _ => Micro(args),
     };

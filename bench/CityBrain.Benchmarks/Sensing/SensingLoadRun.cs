@@ -17,7 +17,8 @@ namespace CityBrain.Benchmarks.Sensing;
 /// through batch upsert, entity updates through MQTT ingest (embedded broker, QoS 0 publishes), query latency at
 /// <c>--entities</c> (10,000 and then 100,000 by default) and the delay of an HTTP notification. <c>--store</c> is
 /// <c>sqlite</c> (the default: a new file) or the connection string of an empty PostgreSQL database, where geo-queries run
-/// in PostGIS when the server has it and the role may create it, in memory otherwise (the host logs which).
+/// in PostGIS when the server has it and the role may create it, in memory otherwise (the host logs which). <c>--only geo</c>
+/// creates the entities and runs only the geo queries (near, within), to compare where geo-queries run in minutes.
 /// </summary>
 internal static class SensingLoadRun
 {
@@ -30,6 +31,12 @@ internal static class SensingLoadRun
         var messages = args.Int("messages", 100_000);
         var queries = args.Int("queries", 500);
         var storeOption = args.Text("store") ?? "sqlite";
+        var geoOnly = args.Text("only") switch
+        {
+            null => false,
+            "geo" => true,
+            var other => throw new ArgumentException($"--only takes 'geo', not '{other}'"),
+        };
         var mqttPort = FreePort();
         var data = Path.Combine(Path.GetTempPath(), "citybrain-bench-sensing-" + Guid.NewGuid().ToString("N")[..10]);
         var store = storeOption == "sqlite" ? "sqlite:" + Path.Combine(data, "citybrain.db") : storeOption;
@@ -57,7 +64,11 @@ internal static class SensingLoadRun
                 await UpsertAsync(client, loaded, size, round: 0, cancellationToken);
                 Report($"batch upsert, create {size - loaded:N0} entities ({Batch} a request)", size - loaded, watch.Elapsed);
                 loaded = size;
-                await QueriesAsync(client, size, queries, cancellationToken);
+                await QueriesAsync(client, size, queries, geoOnly, cancellationToken);
+            }
+            if (geoOnly)
+            {
+                return 0;
             }
             var update = Stopwatch.StartNew();
             await UpsertAsync(client, 0, loaded, round: 1, cancellationToken);
@@ -119,7 +130,7 @@ internal static class SensingLoadRun
 
     private static (double Lon, double Lat) Position(int i) => (120.05 + (i * 0.6180339887 % 1) * 0.2, 30.15 + (i * 0.7548776662 % 1) * 0.18);
 
-    private static async Task QueriesAsync(HttpClient client, int entities, int count, CancellationToken cancellationToken)
+    private static async Task QueriesAsync(HttpClient client, int entities, int count, bool geoOnly, CancellationToken cancellationToken)
     {
         var random = new Random(42);
         string Near()
@@ -143,10 +154,11 @@ internal static class SensingLoadRun
             ("type, count=true, limit 1", () => "entities?type=TrafficFlowObserved&count=true&limit=1"),
             ($"another type ({CarParks:N0} car parks) + q, limit 20", () => $"entities?type=OffStreetParking&q=availableSpotNumber%3E{random.Next(400)}&limit=20"),
         };
-        foreach (var (name, path) in kinds)
+        foreach (var (name, path) in kinds.Where(k => !geoOnly || k.Name.StartsWith("geo:", StringComparison.Ordinal)))
         {
             var latencies = new List<double>(count);
             var processor = Process.GetCurrentProcess().TotalProcessorTime;
+            var server = PostgresProcessorTime();
             for (var i = 0; i < count; i++)
             {
                 var watch = Stopwatch.StartNew();
@@ -161,8 +173,10 @@ internal static class SensingLoadRun
             latencies.Sort();
             // Processor time per request (client and server share the process) is what a loaded machine disturbs least.
             var cpu = (Process.GetCurrentProcess().TotalProcessorTime - processor).TotalMilliseconds / count;
+            // PostGIS works in the PostgreSQL server's processes, which the line above does not see.
+            var serverCpu = (PostgresProcessorTime() - server).TotalMilliseconds / count;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"query at {entities:N0} entities, {name}: p50 {Percentile(latencies, 0.50):F2} ms, p99 {Percentile(latencies, 0.99):F2} ms, {cpu:F2} ms of processor time per request ({count} sequential requests)"));
+                $"query at {entities:N0} entities, {name}: p50 {Percentile(latencies, 0.50):F2} ms, p99 {Percentile(latencies, 0.99):F2} ms, {cpu:F2} ms of processor time per request + {serverCpu:F2} ms in PostgreSQL ({count} sequential requests)"));
         }
     }
 
@@ -243,6 +257,35 @@ internal static class SensingLoadRun
             $"notification delay (PATCH sent to HTTP receiver), 200 sequential changes: p50 {Percentile(delays, 0.50):F2} ms, p99 {Percentile(delays, 0.99):F2} ms"));
         listener.Stop();
         _ = receiving;
+    }
+
+    /// <summary>
+    /// User and system time of every process named postgres on this machine (/proc, clock ticks of 10 ms): the server's
+    /// share of a query. Zero on SQLite; includes other clusters' work, if any run here.
+    /// </summary>
+    private static TimeSpan PostgresProcessorTime()
+    {
+        long ticks = 0;
+        foreach (var directory in Directory.Exists("/proc") ? Directory.EnumerateDirectories("/proc") : [])
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var close = stat.LastIndexOf(')');
+                if (close < 0 || !stat.AsSpan(stat.IndexOf('(') + 1, close - stat.IndexOf('(') - 1).SequenceEqual("postgres"))
+                {
+                    continue;
+                }
+                // After "pid (comm) ", utime and stime are the 12th and 13th fields.
+                var fields = stat[(close + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                // The process ended meanwhile, or is not readable.
+            }
+        }
+        return TimeSpan.FromMilliseconds(ticks * 10);
     }
 
     private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
