@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Data.Common;
 using System.Text.Json.Nodes;
 using CityBrain.Kernel.Storage;
+using CityBrain.Sensing.Queries;
 using Dapper;
 
 namespace CityBrain.Sensing.Entities;
@@ -59,34 +61,100 @@ internal sealed class EntityRepository(IOperationalStore store, TimeProvider tim
     public async ValueTask<IEnumerable<EntityRecord>> OfTypesAsync(string tenant, IReadOnlyCollection<string> types, CancellationToken cancellationToken)
     {
         await EnsureLoadedAsync(cancellationToken);
-        if (!_tenants.TryGetValue(tenant, out var entities))
-        {
-            return [];
-        }
-        var ofTypes = types.Select(entities.OfType).Where(t => t is not null).Select(t => t!.Select(e => e.Value));
-        // An entity with several of the types is in several sets: listed once.
-        return types.Count == 1 ? ofTypes.SelectMany(e => e) : ofTypes.SelectMany(e => e).DistinctBy(e => e.Id, StringComparer.Ordinal);
+        return _tenants.TryGetValue(tenant, out var entities) ? Resolve(entities, IdsOfTypes(entities, types)) : [];
+    }
+
+    /// <summary>The entities <paramref name="query"/> selects, in no particular order (see <see cref="PageAsync"/>).</summary>
+    public async ValueTask<IEnumerable<EntityRecord>> MatchingAsync(string tenant, EntityQuery query, CancellationToken cancellationToken)
+    {
+        await EnsureLoadedAsync(cancellationToken);
+        return _tenants.TryGetValue(tenant, out var entities) ? Candidates(entities, query).Entities.Where(query.Matches) : [];
     }
 
     /// <summary>
-    /// The entities <paramref name="query"/> selects, looked up by id or through the type index when the query names
-    /// ids or types, so that only those candidates are tested.
+    /// The page [offset, offset + limit) of the entities <paramref name="query"/> selects in <paramref name="order"/>, and
+    /// how many it selects when <paramref name="count"/> is asked. Only candidates from the indexes are tested; a page
+    /// in id order over candidates read in id order stops at its last entity, and a count by type alone is the index's.
     /// </summary>
-    public async ValueTask<IEnumerable<EntityRecord>> MatchingAsync(string tenant, Queries.EntityQuery query, CancellationToken cancellationToken)
+    public async ValueTask<(List<EntityRecord> Page, int? Count)> PageAsync(string tenant, EntityQuery query, EntityOrder order, int offset, int limit, bool count, CancellationToken cancellationToken)
     {
         await EnsureLoadedAsync(cancellationToken);
         if (!_tenants.TryGetValue(tenant, out var entities))
         {
-            return [];
+            return ([], count ? 0 : null);
         }
-        var candidates = query switch
+        var (candidates, inIdOrder) = Candidates(entities, query);
+        int? counted = count ? CountFromIndex(entities, query) : null;
+        if (order.IsById && inIdOrder && (!count || counted is not null))
         {
-            { Ids: { } ids } => ids.Select(id => entities.All.TryGetValue(id, out var e) ? e : null).OfType<EntityRecord>(),
-            { Types: { } types } => await OfTypesAsync(tenant, types, cancellationToken),
-            _ => entities.All.Select(e => e.Value),
-        };
-        return candidates.Where(query.Matches);
+            var page = new List<EntityRecord>(Math.Min(limit, 1000));
+            var skip = offset;
+            foreach (var entity in candidates)
+            {
+                if (page.Count >= limit)
+                {
+                    break;
+                }
+                if (!query.Matches(entity))
+                {
+                    continue;
+                }
+                if (skip > 0)
+                {
+                    skip--;
+                    continue;
+                }
+                page.Add(entity);
+            }
+            return (page, counted);
+        }
+        var matches = candidates.Where(query.Matches).ToList();
+        return (order.Page(matches, offset, limit), count ? matches.Count : null);
     }
+
+    /// <summary>How many entities a query by one type and nothing else selects, from the type index; null for any other query.</summary>
+    private static int? CountFromIndex(TenantEntities entities, EntityQuery query) =>
+        query is { Types: [var type], Ids: null, IdPattern: null, Q: null, Geo: null, Attrs: null } ? entities.OfType(type)?.Count ?? 0 : null;
+
+    /// <summary>
+    /// The entities worth testing against <paramref name="query"/>, from the narrowest index that applies: the ids it
+    /// names, the spatial index for a geo-query, the type index, or every entity; and whether they come in id order.
+    /// </summary>
+    private static (IEnumerable<EntityRecord> Entities, bool InIdOrder) Candidates(TenantEntities entities, EntityQuery query)
+    {
+        if (query.Ids is { } ids)
+        {
+            return (ids.Select(id => entities.All.GetValueOrDefault(id)).OfType<EntityRecord>(), false);
+        }
+        if (query.Geo is { } geo && GeoCandidates(entities, geo) is { } near)
+        {
+            return (near, false);
+        }
+        return query.Types switch
+        {
+            [var type] => (Resolve(entities, entities.OfType(type) ?? []), true),
+            { } types => (Resolve(entities, IdsOfTypes(entities, types)), false),
+            null => (Resolve(entities, entities.Ids), true),
+        };
+    }
+
+    /// <summary>
+    /// The one place that decides a geo-query's candidates: the entities whose GeoProperty lies in the query's search box
+    /// (the spatial grid); null when the geo-query cannot narrow the search (disjoint, near with only a minimum distance).
+    /// The geo-query itself then checks each candidate exactly.
+    /// </summary>
+    private static IEnumerable<EntityRecord>? GeoCandidates(TenantEntities entities, GeoQuery geo) =>
+        geo.SearchBox() is { } box ? Resolve(entities, entities.Locations.Candidates(geo.GeoProperty, box)) : null;
+
+    private static IEnumerable<string> IdsOfTypes(TenantEntities entities, IReadOnlyCollection<string> types) =>
+        types.Count == 1
+            ? entities.OfType(types.First()) ?? []
+            // An entity with several of the types is in several sets: listed once.
+            : types.SelectMany(t => entities.OfType(t) ?? []).Distinct(StringComparer.Ordinal);
+
+    /// <summary>The current records of <paramref name="ids"/>; an id deleted meanwhile is skipped.</summary>
+    private static IEnumerable<EntityRecord> Resolve(TenantEntities entities, IEnumerable<string> ids) =>
+        ids.Select(id => entities.All.GetValueOrDefault(id)).OfType<EntityRecord>();
 
     public async ValueTask<EntityRecord?> GetAsync(string tenant, string id, CancellationToken cancellationToken)
     {
@@ -211,31 +279,62 @@ internal sealed class EntityRepository(IOperationalStore store, TimeProvider tim
 }
 
 /// <summary>
-/// One tenant's entities by id, and the same records indexed by type. Changed only under the repository's write lock;
-/// readers enumerate without locks (a query running during a write sees an entity either before or after it).
+/// One tenant's entities by id, with the indexes that queries use instead of reading every entity: the ids in order
+/// (a page by id stops after its last entity), the ids of each type in order, and where each GeoProperty lies. Changed
+/// only under the repository's write lock; readers go without locks (a query running during a write sees an entity
+/// either before or after it, and checks every candidate against the whole query).
 /// </summary>
 internal sealed class TenantEntities
 {
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, EntityRecord>> _byType = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ImmutableSortedSet<string>> _byType = new(StringComparer.Ordinal);
+    private volatile ImmutableSortedSet<string> _ids = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
 
     public ConcurrentDictionary<string, EntityRecord> All { get; } = new(StringComparer.Ordinal);
 
-    public ConcurrentDictionary<string, EntityRecord>? OfType(string type) => _byType.TryGetValue(type, out var entities) ? entities : null;
+    /// <summary>Every id, in ordinal order.</summary>
+    public ImmutableSortedSet<string> Ids => _ids;
 
-    /// <summary>Replaces <paramref name="before"/> by <paramref name="after"/> (either null); a replaced entity is never missing meanwhile.</summary>
+    public SpatialGrid Locations { get; } = new();
+
+    /// <summary>The ids of the entities of <paramref name="type"/> (expanded), in ordinal order; null when none has it.</summary>
+    public ImmutableSortedSet<string>? OfType(string type) => _byType.TryGetValue(type, out var ids) && ids.Count > 0 ? ids : null;
+
+    /// <summary>The types that some entity has.</summary>
+    public IEnumerable<string> Types => _byType.Where(t => t.Value.Count > 0).Select(t => t.Key);
+
+    /// <summary>
+    /// Replaces <paramref name="before"/> by <paramref name="after"/> (either null) in the entities and every index; a
+    /// replaced entity is never missing meanwhile.
+    /// </summary>
     public void Apply(EntityRecord? before, EntityRecord? after)
     {
+        var id = (after ?? before)?.Id;
+        if (id is null)
+        {
+            return;
+        }
         if (after is not null)
         {
-            All[after.Id] = after;
+            if (before is not null)
+            {
+                after.ShareGeometries(before);
+            }
+            All[id] = after;
+            if (before is null)
+            {
+                _ids = _ids.Add(id);
+            }
             foreach (var type in after.Types)
             {
-                _byType.GetOrAdd(type, _ => new ConcurrentDictionary<string, EntityRecord>(StringComparer.Ordinal))[after.Id] = after;
+                if (before is null || !before.Types.Contains(type, StringComparer.Ordinal))
+                {
+                    _byType.AddOrUpdate(type, _ => ImmutableSortedSet.Create(StringComparer.Ordinal, id), (_, ids) => ids.Add(id));
+                }
             }
         }
-        else if (before is not null)
+        foreach (var attribute in (after?.GeoAttributes ?? []).Union(before?.GeoAttributes ?? [], StringComparer.Ordinal))
         {
-            All.TryRemove(before.Id, out _);
+            Locations.Move(id, attribute, before?.GeometryOf(attribute)?.EnvelopeInternal, after?.GeometryOf(attribute)?.EnvelopeInternal);
         }
         if (before is null)
         {
@@ -245,8 +344,13 @@ internal sealed class TenantEntities
         {
             if ((after is null || !after.Types.Contains(type, StringComparer.Ordinal)) && _byType.TryGetValue(type, out var ofType))
             {
-                ofType.TryRemove(before.Id, out _);
+                _byType[type] = ofType.Remove(id);
             }
+        }
+        if (after is null)
+        {
+            _ids = _ids.Remove(id);
+            All.TryRemove(id, out _);
         }
     }
 }

@@ -12,6 +12,9 @@ internal static class GeoJson
 {
     private const double EarthRadiusMetres = 6_371_008.8;
 
+    /// <summary>The length of a degree of latitude (of a great circle).</summary>
+    public const double MetresPerDegree = EarthRadiusMetres * Math.PI / 180;
+
     private static readonly JsonSerializerOptions Options = CreateOptions();
 
     public static readonly GeometryFactory Factory = new(new PrecisionModel(), 4326);

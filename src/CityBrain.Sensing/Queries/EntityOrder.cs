@@ -28,6 +28,9 @@ internal sealed class EntityOrder(IReadOnlyList<(string Attribute, bool Descendi
         return new EntityOrder(keys, keys.Count == 0 && geo?.Relation == "near" ? geo : null);
     }
 
+    /// <summary>Whether this is the plain order by id (no orderBy but id ascending, not a near-query).</summary>
+    public bool IsById => near is null && keys.All(k => k.Attribute == "id" && !k.Descending);
+
     /// <summary>
     /// The entities at [offset, offset + limit) in this order. A small page is picked with a bounded heap instead of
     /// sorting every match: a query over 100,000 entities for 20 of them compares about 100,000 times, not 1.7 million.
