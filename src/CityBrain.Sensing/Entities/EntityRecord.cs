@@ -66,14 +66,14 @@ internal sealed class EntityRecord
     };
 
     /// <summary>
-    /// Takes over <paramref name="previous"/>'s geometries for the GeoProperties this version left unchanged, so that an
-    /// update of a reading does not parse the location again.
+    /// Takes over <paramref name="previous"/>'s geometries for the GeoProperties whose value this version left unchanged,
+    /// so that an update of a reading does not parse the location again.
     /// </summary>
     public void ShareGeometries(EntityRecord previous)
     {
         foreach (var name in GeoAttributes)
         {
-            if (previous._geometries.TryGetValue(name, out var geometry) && JsonNode.DeepEquals(previous.Document[name], Document[name]))
+            if (previous._geometries.TryGetValue(name, out var geometry) && JsonNode.DeepEquals(previous.GeoValue(name), GeoValue(name)))
             {
                 _geometries.TryAdd(name, geometry);
             }
@@ -81,6 +81,9 @@ internal sealed class EntityRecord
     }
 
     /// <summary>The geometry of a GeoProperty (its default instance), read once.</summary>
-    public Geometry? GeometryOf(string attribute) => _geometries.GetOrAdd(attribute, name =>
-        Instances(Document[name]).FirstOrDefault(i => i["type"]?.GetValue<string>() == "GeoProperty") is { } geo ? Geo.GeoJson.TryRead(geo["value"]) : null);
+    public Geometry? GeometryOf(string attribute) => _geometries.GetOrAdd(attribute, name => Geo.GeoJson.TryRead(GeoValue(name)));
+
+    /// <summary>The GeoJSON value of a GeoProperty's default instance (its first GeoProperty instance).</summary>
+    private JsonNode? GeoValue(string attribute) =>
+        Instances(Document[attribute]).FirstOrDefault(i => i["type"]?.GetValue<string>() == "GeoProperty")?["value"];
 }

@@ -42,6 +42,9 @@ internal sealed class EntityOrder(IReadOnlyList<(string Attribute, bool Descendi
         {
             return [];
         }
+        // Each entity's distance is worked out once, not at each of the heap's comparisons.
+        var distances = near is null ? null : entities.ToDictionary(e => e, near.DistanceOf);
+        int Compare(EntityRecord a, EntityRecord b) => CompareWith(a, b, distances);
         if (wanted >= entities.Count / 4)
         {
             entities.Sort(Compare);
@@ -69,11 +72,11 @@ internal sealed class EntityOrder(IReadOnlyList<(string Attribute, bool Descendi
         return ordered.GetRange(offset, Math.Min(limit, ordered.Count - offset));
     }
 
-    public int Compare(EntityRecord a, EntityRecord b)
+    private int CompareWith(EntityRecord a, EntityRecord b, Dictionary<EntityRecord, double>? distances)
     {
-        if (near is not null)
+        if (distances is not null)
         {
-            var byDistance = near.DistanceOf(a).CompareTo(near.DistanceOf(b));
+            var byDistance = distances[a].CompareTo(distances[b]);
             if (byDistance != 0)
             {
                 return byDistance;

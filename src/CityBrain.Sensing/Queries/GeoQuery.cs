@@ -45,19 +45,20 @@ internal sealed record GeoQuery(string Relation, double? MaxDistance, double? Mi
         }
         if (Relation == "near")
         {
-            if (MaxDistance is not { } max || max > 1_000_000)
+            if (MaxDistance is not { } max || max > 100_000)
             {
                 return null;
             }
             // Two points max metres apart differ by at most max / MetresPerDegree in latitude; in longitude the degree
-            // shrinks with the cosine of the latitude, and 1.5 covers the great circle's short-cut towards the pole.
+            // shrinks with the cosine of the latitude (the highest one reached), and 5% more covers the great circle's
+            // short-cut towards the pole, under 0.1% within 100 km below 80°.
             var latitude = 1.001 * max / GeoJson.MetresPerDegree;
             var highest = Math.Max(Math.Abs(box.MinY), Math.Abs(box.MaxY)) + latitude;
             if (highest >= 80)
             {
                 return null;
             }
-            box.ExpandBy(1.5 * latitude / Math.Cos(highest * Math.PI / 180), latitude);
+            box.ExpandBy(1.05 * latitude / Math.Cos(highest * Math.PI / 180), latitude);
         }
         return box.MinX < -180 || box.MaxX > 180 ? null : box;
     }
