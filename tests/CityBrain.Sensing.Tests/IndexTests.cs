@@ -95,6 +95,46 @@ public sealed class IndexTests
         Assert.Equal("a", await IdsAsync(broker.Client, "type=ParkingSpot&georel=near%3BmaxDistance==1000&geometry=Point&coordinates=[120.30,30.30]"));
     }
 
+    [Theory]
+    [MemberData(nameof(TestStores.Kinds), MemberType = typeof(TestStores))]
+    public async Task QueryByText_ValueChangedListedAndRemoved_FollowsEveryWrite(string kind)
+    {
+        await using var broker = await Broker.StartAsync(kind);
+        (await broker.PostAsync("/entityOperations/create", """
+            [{"id": "urn:ngsi-ld:Detector:a", "type": "Detector", "district": "330106", "intensity": 10},
+             {"id": "urn:ngsi-ld:Detector:b", "type": "Detector", "district": "330106", "intensity": 20}]
+            """)).Dispose();
+        Assert.Equal("a,b", await IdsAsync(broker.Client, "type=Detector&q=district==%22330106%22"));
+
+        // A reading changes, the district stays: still found by it.
+        (await broker.PostAsync("/entityOperations/upsert", """[{"id": "urn:ngsi-ld:Detector:a", "type": "Detector", "intensity": 11}]""")).Dispose();
+        Assert.Equal("a", await IdsAsync(broker.Client, "type=Detector&q=district==%22330106%22;intensity==11"));
+
+        // Moved to another district: found by the new one only.
+        using (var moved = await broker.Client.PatchAsync("/ngsi-ld/v1/entities/urn:ngsi-ld:Detector:a/attrs", Broker.Json("""{"district": "330108"}""")))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, moved.StatusCode);
+        }
+        Assert.Equal("b", await IdsAsync(broker.Client, "q=district==%22330106%22"));
+        Assert.Equal("a", await IdsAsync(broker.Client, "q=district==%22330108%22"));
+
+        // Several districts in a list (a JSON array value): each of them finds it.
+        using (var listed = await broker.Client.PatchAsync("/ngsi-ld/v1/entities/urn:ngsi-ld:Detector:b/attrs", Broker.Json("""{"district": {"type": "Property", "value": ["330106", "330108"]}}""")))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, listed.StatusCode);
+        }
+        Assert.Equal("a,b", await IdsAsync(broker.Client, "q=district==%22330108%22"));
+        Assert.Equal("b", await IdsAsync(broker.Client, "q=district==%22330106%22"));
+
+        // The attribute removed, then the entity: found by neither.
+        (await broker.Client.DeleteAsync("/ngsi-ld/v1/entities/urn:ngsi-ld:Detector:b/attrs/district")).Dispose();
+        Assert.Equal("a", await IdsAsync(broker.Client, "q=district==%22330108%22"));
+        Assert.Equal("", await IdsAsync(broker.Client, "q=district==%22330106%22"));
+        (await broker.Client.DeleteAsync("/ngsi-ld/v1/entities/urn:ngsi-ld:Detector:a")).Dispose();
+        Assert.Equal("", await IdsAsync(broker.Client, "q=district==%22330108%22"));
+        Assert.Equal(0, await CountAsync(broker.Client, "q=district==%22330108%22"));
+    }
+
     [Fact]
     public async Task Query_SameIdInTwoTenants_EachTenantsIndexesApart()
     {

@@ -22,6 +22,7 @@ internal sealed class EntityRecord
         Id = document["id"]!.GetValue<string>();
         Types = document["type"] is JsonArray types ? [.. types.Select(t => t!.GetValue<string>())] : [document["type"]!.GetValue<string>()];
         var geoAttributes = new List<string>();
+        var texts = new List<(string, string)>();
         foreach (var (name, attribute) in document)
         {
             if (Ld.CoreContext.EntityMembers.Contains(name))
@@ -29,13 +30,16 @@ internal sealed class EntityRecord
                 continue;
             }
             // Read once here, compared by every q query (the record never changes).
-            _values[name] = [.. new AttributePath(name, [], []).Read(document)];
+            var values = new AttributePath(name, [], []).Read(document);
+            _values[name] = [.. values];
+            texts.AddRange(values.Where(v => v is { Kind: ScalarKind.String, Instant: null }).Select(v => (name, v.Text!)).Distinct());
             if (Instances(attribute).Any(i => i["type"]?.GetValue<string>() == "GeoProperty"))
             {
                 geoAttributes.Add(name);
             }
         }
         GeoAttributes = geoAttributes;
+        Texts = texts;
     }
 
     public string Id { get; }
@@ -51,6 +55,9 @@ internal sealed class EntityRecord
 
     /// <summary>The attributes whose instances include a GeoProperty (the spatial index holds their geometries).</summary>
     public IReadOnlyList<string> GeoAttributes { get; }
+
+    /// <summary>Each attribute's string values that are not date-times (the value index answers q's <c>attr=="text"</c> from them).</summary>
+    public IReadOnlyList<(string Attribute, string Text)> Texts { get; }
 
     /// <summary>The values of an attribute as the q language compares them (empty when the entity has no such attribute).</summary>
     public IReadOnlyList<ScalarValue> ValuesOf(string attribute) => _values.TryGetValue(attribute, out var values) ? values : [];

@@ -130,13 +130,32 @@ internal sealed class EntityRepository(IOperationalStore store, TimeProvider tim
         {
             return (near, false);
         }
-        return query.Types switch
+        // Several types: their sets are merged below, out of id order.
+        var ordered = query.Types switch
         {
-            [var type] => (Resolve(entities, entities.OfType(type) ?? []), true),
-            { } types => (Resolve(entities, IdsOfTypes(entities, types)), false),
-            null => (Resolve(entities, entities.Ids), true),
+            [var type] => entities.OfType(type) ?? TenantEntities.None,
+            null => entities.Ids,
+            _ => null,
         };
+        // q's attr=="text" terms that every match must satisfy: the value index's set, if smaller, replaces the type's.
+        foreach (var (attribute, text) in query.Q is { } q ? EqualityTerms(q) : [])
+        {
+            var withText = entities.WithText(attribute, text);
+            if (ordered is null || withText.Count < ordered.Count)
+            {
+                ordered = withText;
+            }
+        }
+        return ordered is null ? (Resolve(entities, IdsOfTypes(entities, query.Types!)), false) : (Resolve(entities, ordered), true);
     }
+
+    /// <summary>The <c>attribute=="text"</c> terms of a q expression that a match must satisfy (its own, or those of a conjunction).</summary>
+    private static IEnumerable<(string Attribute, string Text)> EqualityTerms(QueryExpression q) => q switch
+    {
+        ComparisonExpression { Operator: "==", Path.IsAttributeValue: true, Value.SingleText: { } text } term => [(term.Path.Attribute, text)],
+        AndExpression and => and.Terms.SelectMany(EqualityTerms),
+        _ => [],
+    };
 
     /// <summary>
     /// The one place that decides a geo-query's candidates: the entities whose GeoProperty lies in the query's search box
@@ -287,7 +306,8 @@ internal sealed class EntityRepository(IOperationalStore store, TimeProvider tim
 internal sealed class TenantEntities
 {
     private readonly ConcurrentDictionary<string, ImmutableSortedSet<string>> _byType = new(StringComparer.Ordinal);
-    private volatile ImmutableSortedSet<string> _ids = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Attribute, string Text), ImmutableSortedSet<string>> _byText = new();
+    private volatile ImmutableSortedSet<string> _ids = None;
 
     public ConcurrentDictionary<string, EntityRecord> All { get; } = new(StringComparer.Ordinal);
 
@@ -295,6 +315,11 @@ internal sealed class TenantEntities
     public ImmutableSortedSet<string> Ids => _ids;
 
     public SpatialGrid Locations { get; } = new();
+
+    /// <summary>The ids of the entities whose <paramref name="attribute"/> holds the string <paramref name="text"/>, in ordinal order.</summary>
+    public ImmutableSortedSet<string> WithText(string attribute, string text) => _byText.TryGetValue((attribute, text), out var ids) ? ids : None;
+
+    public static ImmutableSortedSet<string> None { get; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
 
     /// <summary>The ids of the entities of <paramref name="type"/> (expanded), in ordinal order; null when none has it.</summary>
     public ImmutableSortedSet<string>? OfType(string type) => _byType.TryGetValue(type, out var ids) && ids.Count > 0 ? ids : null;
@@ -330,6 +355,21 @@ internal sealed class TenantEntities
                 {
                     _byType.AddOrUpdate(type, _ => ImmutableSortedSet.Create(StringComparer.Ordinal, id), (_, ids) => ids.Add(id));
                 }
+            }
+        }
+        // The value index changes only where a text was added or removed (an update of a reading leaves it alone).
+        foreach (var text in after?.Texts ?? [])
+        {
+            if (before is null || !before.Texts.Contains(text))
+            {
+                _byText.AddOrUpdate(text, _ => ImmutableSortedSet.Create(StringComparer.Ordinal, id), (_, ids) => ids.Add(id));
+            }
+        }
+        foreach (var text in before?.Texts ?? [])
+        {
+            if ((after is null || !after.Texts.Contains(text)) && _byText.TryGetValue(text, out var ids))
+            {
+                _byText[text] = ids.Remove(id);
             }
         }
         foreach (var attribute in (after?.GeoAttributes ?? []).Union(before?.GeoAttributes ?? [], StringComparer.Ordinal))

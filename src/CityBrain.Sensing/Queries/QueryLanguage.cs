@@ -85,6 +85,9 @@ internal sealed record AttributePath(string Attribute, IReadOnlyList<string> Sub
 {
     private static readonly HashSet<string> Metadata = new(StringComparer.Ordinal) { "observedAt", "createdAt", "modifiedAt", "unitCode", "datasetId" };
 
+    /// <summary>An attribute's own values (no sub-attribute, no path into the value, not the id).</summary>
+    public bool IsAttributeValue => Attribute != "id" && SubAttributes.Count == 0 && ValuePath.Count == 0;
+
     /// <summary>The values at this path: an attribute's own values are read once per entity version (<see cref="EntityRecord.ValuesOf"/>), deeper paths from the document.</summary>
     public IReadOnlyList<ScalarValue> Resolve(EntityRecord entity)
     {
@@ -92,7 +95,7 @@ internal sealed record AttributePath(string Attribute, IReadOnlyList<string> Sub
         {
             return [ScalarValue.OfString(entity.Id)];
         }
-        return SubAttributes.Count == 0 && ValuePath.Count == 0 ? entity.ValuesOf(Attribute) : Read(entity.Document);
+        return IsAttributeValue ? entity.ValuesOf(Attribute) : Read(entity.Document);
     }
 
     /// <summary>Walks the document: each instance of the attribute, down the sub-attributes and the value path; array elements and language maps' strings count one by one.</summary>
@@ -153,6 +156,9 @@ internal sealed class QueryValue
     }
 
     public bool IsRange { get; }
+
+    /// <summary>The one string this value is, when it does not read as a date-time: only entities holding that very string equal it.</summary>
+    public string? SingleText => !IsRange && _values is [{ Kind: ScalarKind.String, Instant: null } only] ? only.Text : null;
 
     public bool Equal(in ScalarValue value)
     {
