@@ -369,7 +369,16 @@ internal sealed class TenantEntities
         {
             if ((after is null || !after.Texts.Contains(text)) && _byText.TryGetValue(text, out var ids))
             {
-                _byText[text] = ids.Remove(id);
+                // A text nobody holds any more is dropped: free-text values would otherwise leave empty sets behind.
+                var remaining = ids.Remove(id);
+                if (remaining.IsEmpty)
+                {
+                    _byText.TryRemove(text, out _);
+                }
+                else
+                {
+                    _byText[text] = remaining;
+                }
             }
         }
         foreach (var attribute in (after?.GeoAttributes ?? []).Union(before?.GeoAttributes ?? [], StringComparer.Ordinal))
