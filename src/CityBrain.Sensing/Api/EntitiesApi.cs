@@ -107,17 +107,16 @@ internal static class EntitiesApi
             "true" => true,
             var other => throw NgsiLdException.BadData($"count must be true or false, got '{EntityParser.Shorten(other)}'."),
         };
-        var matches = (await service.Repository.MatchingAsync(tenant, query, cancellationToken)).ToList();
         var order = EntityOrder.Parse(request["orderBy"].ToString(), context, query.Geo);
-        if (count)
-        {
-            http.Response.Headers[NgsiLdHttp.ResultsCountHeader] = matches.Count.ToString(CultureInfo.InvariantCulture);
-        }
         if (limit == 0 && !count)
         {
             throw NgsiLdException.BadData("limit=0 is allowed only with count=true.");
         }
-        var page = order.Page(matches, offset, limit);
+        var (page, total) = await service.Repository.PageAsync(tenant, query, order, offset, limit, count, cancellationToken);
+        if (total is { } counted)
+        {
+            http.Response.Headers[NgsiLdHttp.ResultsCountHeader] = counted.ToString(CultureInfo.InvariantCulture);
+        }
         if (media == OutputMedia.GeoJson)
         {
             var geometryProperty = GeometryProperty(http.Request, context);

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Data.Common;
 using System.Text.Json.Nodes;
 using CityBrain.Kernel.Storage;
+using CityBrain.Sensing.Queries;
 using Dapper;
 
 namespace CityBrain.Sensing.Entities;
@@ -59,40 +61,141 @@ internal sealed class EntityRepository(IOperationalStore store, TimeProvider tim
     public async ValueTask<IEnumerable<EntityRecord>> OfTypesAsync(string tenant, IReadOnlyCollection<string> types, CancellationToken cancellationToken)
     {
         await EnsureLoadedAsync(cancellationToken);
-        if (!_tenants.TryGetValue(tenant, out var entities))
-        {
-            return [];
-        }
-        var ofTypes = types.Select(entities.OfType).Where(t => t is not null).Select(t => t!.Select(e => e.Value));
-        // An entity with several of the types is in several sets: listed once.
-        return types.Count == 1 ? ofTypes.SelectMany(e => e) : ofTypes.SelectMany(e => e).DistinctBy(e => e.Id, StringComparer.Ordinal);
+        return _tenants.TryGetValue(tenant, out var entities) ? Resolve(entities, IdsOfTypes(entities, types)) : [];
     }
 
-    /// <summary>
-    /// The entities <paramref name="query"/> selects, looked up by id or through the type index when the query names
-    /// ids or types, so that only those candidates are tested; a geo-query runs in PostGIS where the store has it.
-    /// </summary>
-    public async ValueTask<IEnumerable<EntityRecord>> MatchingAsync(string tenant, Queries.EntityQuery query, CancellationToken cancellationToken)
+    /// <summary>The entities <paramref name="query"/> selects, in no particular order (see <see cref="PageAsync"/>).</summary>
+    public async ValueTask<IEnumerable<EntityRecord>> MatchingAsync(string tenant, EntityQuery query, CancellationToken cancellationToken)
     {
         await EnsureLoadedAsync(cancellationToken);
         if (!_tenants.TryGetValue(tenant, out var entities))
         {
             return [];
         }
+        var (candidates, _, rest) = await CandidatesAsync(tenant, entities, query, cancellationToken);
+        return candidates.Where(rest.Matches);
+    }
+
+    /// <summary>
+    /// The page [offset, offset + limit) of the entities <paramref name="query"/> selects in <paramref name="order"/>, and
+    /// how many it selects when <paramref name="count"/> is asked. Only candidates from the indexes are tested (or, for a
+    /// geo-query where the store has PostGIS, the ids PostGIS selects); a page in id order over candidates read in id
+    /// order stops at its last entity, and a count by type alone is the index's.
+    /// </summary>
+    public async ValueTask<(List<EntityRecord> Page, int? Count)> PageAsync(string tenant, EntityQuery query, EntityOrder order, int offset, int limit, bool count, CancellationToken cancellationToken)
+    {
+        await EnsureLoadedAsync(cancellationToken);
+        if (!_tenants.TryGetValue(tenant, out var entities))
+        {
+            return ([], count ? 0 : null);
+        }
+        int? counted = count ? CountFromIndex(entities, query) : null;
+        (var candidates, var inIdOrder, query) = await CandidatesAsync(tenant, entities, query, cancellationToken);
+        if (order.IsById && inIdOrder && (!count || counted is not null))
+        {
+            var page = new List<EntityRecord>(Math.Min(limit, 1000));
+            var skip = offset;
+            foreach (var entity in candidates)
+            {
+                if (page.Count >= limit)
+                {
+                    break;
+                }
+                if (!query.Matches(entity))
+                {
+                    continue;
+                }
+                if (skip > 0)
+                {
+                    skip--;
+                    continue;
+                }
+                page.Add(entity);
+            }
+            return (page, counted);
+        }
+        var matches = candidates.Where(query.Matches).ToList();
+        return (order.Page(matches, offset, limit), count ? matches.Count : null);
+    }
+
+    /// <summary>How many entities a query by one type and nothing else selects, from the type index; null for any other query.</summary>
+    private static int? CountFromIndex(TenantEntities entities, EntityQuery query) =>
+        query is { Types: [var type], Ids: null, IdPattern: null, Q: null, Geo: null, Attrs: null } ? entities.OfType(type)?.Count ?? 0 : null;
+
+    /// <summary>
+    /// The candidates for <paramref name="query"/> and what is left of the query to test on each: where the store has
+    /// PostGIS, a geo-query's ids come from it and only the rest of the query is tested in memory; otherwise the indexes'
+    /// candidates and the whole query.
+    /// </summary>
+    private async ValueTask<(IEnumerable<EntityRecord> Entities, bool InIdOrder, EntityQuery Rest)> CandidatesAsync(
+        string tenant, TenantEntities entities, EntityQuery query, CancellationToken cancellationToken)
+    {
         if (query.Geo is not null && await postGis.MatchingIdsAsync(tenant, query.Geo, cancellationToken) is { } geoIds)
         {
-            // PostGIS decided the geo filter; the rest of the query is tested in memory on those entities only.
-            var rest = query with { Geo = null };
-            return geoIds.Select(id => entities.All.TryGetValue(id, out var e) ? e : null).OfType<EntityRecord>().Where(rest.Matches);
+            return (Resolve(entities, geoIds), false, query with { Geo = null });
         }
-        var candidates = query switch
-        {
-            { Ids: { } ids } => ids.Select(id => entities.All.TryGetValue(id, out var e) ? e : null).OfType<EntityRecord>(),
-            { Types: { } types } => await OfTypesAsync(tenant, types, cancellationToken),
-            _ => entities.All.Select(e => e.Value),
-        };
-        return candidates.Where(query.Matches);
+        var (candidates, inIdOrder) = Candidates(entities, query);
+        return (candidates, inIdOrder, query);
     }
+
+    /// <summary>
+    /// The entities worth testing against <paramref name="query"/>, from the narrowest index that applies: the ids it
+    /// names, the spatial index for a geo-query, the type index, or every entity; and whether they come in id order.
+    /// </summary>
+    private static (IEnumerable<EntityRecord> Entities, bool InIdOrder) Candidates(TenantEntities entities, EntityQuery query)
+    {
+        if (query.Ids is { } ids)
+        {
+            return (ids.Select(id => entities.All.GetValueOrDefault(id)).OfType<EntityRecord>(), false);
+        }
+        if (query.Geo is { } geo && GeoCandidates(entities, geo) is { } near)
+        {
+            return (near, false);
+        }
+        // Several types: their sets are merged below, out of id order.
+        var ordered = query.Types switch
+        {
+            [var type] => entities.OfType(type) ?? TenantEntities.None,
+            null => entities.Ids,
+            _ => null,
+        };
+        // q's attr=="text" terms that every match must satisfy: the value index's set, if smaller, replaces the type's.
+        foreach (var (attribute, text) in query.Q is { } q ? EqualityTerms(q) : [])
+        {
+            var withText = entities.WithText(attribute, text);
+            if (ordered is null || withText.Count < ordered.Count)
+            {
+                ordered = withText;
+            }
+        }
+        return ordered is null ? (Resolve(entities, IdsOfTypes(entities, query.Types!)), false) : (Resolve(entities, ordered), true);
+    }
+
+    /// <summary>The <c>attribute=="text"</c> terms of a q expression that a match must satisfy (its own, or those of a conjunction).</summary>
+    private static IEnumerable<(string Attribute, string Text)> EqualityTerms(QueryExpression q) => q switch
+    {
+        ComparisonExpression { Operator: "==", Path.IsAttributeValue: true, Value.SingleText: { } text } term => [(term.Path.Attribute, text)],
+        AndExpression and => and.Terms.SelectMany(EqualityTerms),
+        _ => [],
+    };
+
+    /// <summary>
+    /// The one place that decides a geo-query's candidates: the entities whose GeoProperty lies in the query's search box
+    /// (the spatial grid); null when the geo-query cannot narrow the search (disjoint, near with only a minimum distance).
+    /// The geo-query itself then checks each candidate exactly.
+    /// </summary>
+    private static IEnumerable<EntityRecord>? GeoCandidates(TenantEntities entities, GeoQuery geo) =>
+        geo.SearchBox() is { } box ? Resolve(entities, entities.Locations.Candidates(geo.GeoProperty, box)) : null;
+
+    private static IEnumerable<string> IdsOfTypes(TenantEntities entities, IReadOnlyCollection<string> types) =>
+        types.Count == 1
+            ? entities.OfType(types.First()) ?? []
+            // An entity with several of the types is in several sets: listed once.
+            : types.SelectMany(t => entities.OfType(t) ?? []).Distinct(StringComparer.Ordinal);
+
+    /// <summary>The current records of <paramref name="ids"/>; an id deleted meanwhile is skipped.</summary>
+    private static IEnumerable<EntityRecord> Resolve(TenantEntities entities, IEnumerable<string> ids) =>
+        ids.Select(id => entities.All.GetValueOrDefault(id)).OfType<EntityRecord>();
 
     public async ValueTask<EntityRecord?> GetAsync(string tenant, string id, CancellationToken cancellationToken)
     {
@@ -217,31 +320,92 @@ internal sealed class EntityRepository(IOperationalStore store, TimeProvider tim
 }
 
 /// <summary>
-/// One tenant's entities by id, and the same records indexed by type. Changed only under the repository's write lock;
-/// readers enumerate without locks (a query running during a write sees an entity either before or after it).
+/// One tenant's entities by id, with the indexes that queries use instead of reading every entity: the ids in order
+/// (a page by id stops after its last entity), the ids of each type in order, and where each GeoProperty lies. Changed
+/// only under the repository's write lock; readers go without locks (a query running during a write sees an entity
+/// either before or after it, and checks every candidate against the whole query).
 /// </summary>
 internal sealed class TenantEntities
 {
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, EntityRecord>> _byType = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ImmutableSortedSet<string>> _byType = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Attribute, string Text), ImmutableSortedSet<string>> _byText = new();
+    private volatile ImmutableSortedSet<string> _ids = None;
 
     public ConcurrentDictionary<string, EntityRecord> All { get; } = new(StringComparer.Ordinal);
 
-    public ConcurrentDictionary<string, EntityRecord>? OfType(string type) => _byType.TryGetValue(type, out var entities) ? entities : null;
+    /// <summary>Every id, in ordinal order.</summary>
+    public ImmutableSortedSet<string> Ids => _ids;
 
-    /// <summary>Replaces <paramref name="before"/> by <paramref name="after"/> (either null); a replaced entity is never missing meanwhile.</summary>
+    public SpatialGrid Locations { get; } = new();
+
+    /// <summary>The ids of the entities whose <paramref name="attribute"/> holds the string <paramref name="text"/>, in ordinal order.</summary>
+    public ImmutableSortedSet<string> WithText(string attribute, string text) => _byText.TryGetValue((attribute, text), out var ids) ? ids : None;
+
+    public static ImmutableSortedSet<string> None { get; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
+
+    /// <summary>The ids of the entities of <paramref name="type"/> (expanded), in ordinal order; null when none has it.</summary>
+    public ImmutableSortedSet<string>? OfType(string type) => _byType.TryGetValue(type, out var ids) && ids.Count > 0 ? ids : null;
+
+    /// <summary>The types that some entity has.</summary>
+    public IEnumerable<string> Types => _byType.Where(t => t.Value.Count > 0).Select(t => t.Key);
+
+    /// <summary>
+    /// Replaces <paramref name="before"/> by <paramref name="after"/> (either null) in the entities and every index; a
+    /// replaced entity is never missing meanwhile.
+    /// </summary>
     public void Apply(EntityRecord? before, EntityRecord? after)
     {
+        var id = (after ?? before)?.Id;
+        if (id is null)
+        {
+            return;
+        }
         if (after is not null)
         {
-            All[after.Id] = after;
+            if (before is not null)
+            {
+                after.ShareGeometries(before);
+            }
+            All[id] = after;
+            if (before is null)
+            {
+                _ids = _ids.Add(id);
+            }
             foreach (var type in after.Types)
             {
-                _byType.GetOrAdd(type, _ => new ConcurrentDictionary<string, EntityRecord>(StringComparer.Ordinal))[after.Id] = after;
+                if (before is null || !before.Types.Contains(type, StringComparer.Ordinal))
+                {
+                    _byType.AddOrUpdate(type, _ => ImmutableSortedSet.Create(StringComparer.Ordinal, id), (_, ids) => ids.Add(id));
+                }
             }
         }
-        else if (before is not null)
+        // The value index changes only where a text was added or removed (an update of a reading leaves it alone).
+        foreach (var text in after?.Texts ?? [])
         {
-            All.TryRemove(before.Id, out _);
+            if (before is null || !before.Texts.Contains(text))
+            {
+                _byText.AddOrUpdate(text, _ => ImmutableSortedSet.Create(StringComparer.Ordinal, id), (_, ids) => ids.Add(id));
+            }
+        }
+        foreach (var text in before?.Texts ?? [])
+        {
+            if ((after is null || !after.Texts.Contains(text)) && _byText.TryGetValue(text, out var ids))
+            {
+                // A text nobody holds any more is dropped: free-text values would otherwise leave empty sets behind.
+                var remaining = ids.Remove(id);
+                if (remaining.IsEmpty)
+                {
+                    _byText.TryRemove(text, out _);
+                }
+                else
+                {
+                    _byText[text] = remaining;
+                }
+            }
+        }
+        foreach (var attribute in (after?.GeoAttributes ?? []).Union(before?.GeoAttributes ?? [], StringComparer.Ordinal))
+        {
+            Locations.Move(id, attribute, before?.GeometryOf(attribute)?.EnvelopeInternal, after?.GeometryOf(attribute)?.EnvelopeInternal);
         }
         if (before is null)
         {
@@ -251,8 +415,13 @@ internal sealed class TenantEntities
         {
             if ((after is null || !after.Types.Contains(type, StringComparer.Ordinal)) && _byType.TryGetValue(type, out var ofType))
             {
-                ofType.TryRemove(before.Id, out _);
+                _byType[type] = ofType.Remove(id);
             }
+        }
+        if (after is null)
+        {
+            _ids = _ids.Remove(id);
+            All.TryRemove(id, out _);
         }
     }
 }

@@ -260,7 +260,8 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
             throw NgsiLdException.BadData("A batch operation takes a JSON array.");
         }
         var now = Now();
-        var parsed = new List<(string? Id, JsonElement Body, LdContext Context, NgsiLdException? Error)>();
+        // Each entity is parsed once, here; the plan below uses what was parsed (the batch is the hot path of MQTT ingest).
+        var parsed = new List<(string? Id, JsonElement Body, LdContext Context, JsonObject? Entity, NgsiLdException? Error)>();
         foreach (var item in body.EnumerateArray())
         {
             string? id = null;
@@ -271,24 +272,29 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
                     id = item.ValueKind == JsonValueKind.String && EntityParser.IsUri(item.GetString()!)
                         ? item.GetString()
                         : throw NgsiLdException.BadData($"A batch delete takes entity ids (URIs), got {EntityParser.Shorten(item.GetRawText())}.");
-                    parsed.Add((id, item, defaultContext, null));
+                    parsed.Add((id, item, defaultContext, null, null));
                     continue;
                 }
                 id = EntityParser.ReadId(item);
                 var context = contextOf(item);
+                JsonObject entity;
                 if (operation is "create" or "upsert")
                 {
-                    EntityParser.ParseEntity(item, context, now);
+                    entity = EntityParser.ParseEntity(item, context, now);
                 }
                 else
                 {
-                    EntityParser.ParseAttributes(item, context, now);
+                    entity = [];
+                    foreach (var (name, attribute) in EntityParser.ParseAttributes(item, context, now))
+                    {
+                        entity[name] = attribute;
+                    }
                 }
-                parsed.Add((id, item, context, null));
+                parsed.Add((id, item, context, entity, null));
             }
             catch (NgsiLdException e)
             {
-                parsed.Add((id ?? (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("id", out var raw) ? raw.ToString() : ""), item, defaultContext, e));
+                parsed.Add((id ?? (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("id", out var raw) ? raw.ToString() : ""), item, defaultContext, null, e));
             }
         }
 
@@ -302,7 +308,7 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
             EntityRecord? Current(string id) => changes.TryGetValue(id, out var change)
                 ? (change.Document is null ? null : new EntityRecord(change.Document, get(id) is { } before ? before.Owner : writer.Owner))
                 : get(id);
-            foreach (var (id, item, context, error) in parsed)
+            foreach (var (id, item, context, entity, error) in parsed)
             {
                 if (error is not null)
                 {
@@ -321,28 +327,28 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
                     {
                         case "create":
                             document = existing is null
-                                ? EntityParser.ParseEntity(item, context, now)
+                                ? entity!
                                 : throw new NgsiLdException(NgsiLdError.AlreadyExists, $"Entity '{id}' already exists.");
                             created.Add(id!);
                             break;
                         case "upsert":
                             if (existing is null)
                             {
-                                document = EntityParser.ParseEntity(item, context, now);
+                                document = entity!;
                                 created.Add(id!);
                             }
                             else if (replace)
                             {
-                                document = EntityParser.ParseEntity(item, context, now);
+                                document = entity!;
                                 document["createdAt"] = existing.Document["createdAt"]?.DeepClone();
                             }
                             else
                             {
-                                document = ApplyUpdate(existing.Document, item, context, now, noOverwrite: false, onlyExisting: false);
+                                document = ApplyUpdate(existing.Document, item, context, AttributesOf(entity!), noOverwrite: false, now);
                             }
                             break;
                         case "update":
-                            document = ApplyUpdate((existing ?? throw NgsiLdException.NotFound($"Entity '{id}' was not found.")).Document, item, context, now, noOverwrite, onlyExisting: false);
+                            document = ApplyUpdate((existing ?? throw NgsiLdException.NotFound($"Entity '{id}' was not found.")).Document, item, context, AttributesOf(entity!), noOverwrite, now);
                             break;
                         case "merge":
                             var merged = (existing ?? throw NgsiLdException.NotFound($"Entity '{id}' was not found.")).Document.DeepClone().AsObject();
@@ -378,24 +384,29 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
         }, cancellationToken);
     }
 
-    private static JsonObject ApplyUpdate(JsonObject existing, JsonElement item, LdContext context, string now, bool noOverwrite, bool onlyExisting)
+    /// <summary>Batch update and upsert of an existing entity: the parsed attributes replace (or, with noOverwrite, spare) the existing ones.</summary>
+    private static JsonObject ApplyUpdate(JsonObject existing, JsonElement item, LdContext context, IEnumerable<KeyValuePair<string, JsonNode?>> attributes, bool noOverwrite, string now)
     {
         var document = existing.DeepClone().AsObject();
         if (item.TryGetProperty("type", out _))
         {
             MergeTypes(document, EntityParser.ReadTypes(item, context, required: false));
         }
-        foreach (var (name, attribute) in EntityParser.ParseAttributes(item, context, now))
+        foreach (var (name, attribute) in attributes)
         {
-            if ((noOverwrite && document.ContainsKey(name)) || (onlyExisting && !document.ContainsKey(name)))
+            if (noOverwrite && document.ContainsKey(name))
             {
                 continue;
             }
-            document[name] = WithCreatedAt(document[name], attribute);
+            document[name] = WithCreatedAt(document[name], attribute!);
         }
         document["modifiedAt"] = now;
         return document;
     }
+
+    /// <summary>The attributes of a parsed entity or fragment (its entity members left out).</summary>
+    private static IEnumerable<KeyValuePair<string, JsonNode?>> AttributesOf(JsonObject parsed) =>
+        parsed.Where(member => !CoreContext.EntityMembers.Contains(member.Key));
 
     /// <summary>A merge-patch fragment: attributes parsed, urn:ngsi-ld:null (or a null) meaning removal.</summary>
     private static List<(string Name, JsonNode? Attribute)> ParseFragment(JsonElement body, LdContext context, string now, bool allowNull)

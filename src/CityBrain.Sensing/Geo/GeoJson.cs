@@ -10,6 +10,13 @@ namespace CityBrain.Sensing.Geo;
 /// <summary>GeoJSON geometries (RFC 7946, WGS 84 longitude/latitude) read with NetTopologySuite, checked before they are stored.</summary>
 internal static class GeoJson
 {
+    /// <summary>
+    /// The shortest degree of latitude on the WGS 84 spheroid (at the equator), in metres; a degree of longitude is
+    /// never shorter than this times the cosine of the latitude. Search boxes built with it are never too small for
+    /// distances measured on the spheroid (<see cref="Geodesic"/>).
+    /// </summary>
+    public const double MetresPerDegree = 110_574;
+
     private static readonly JsonSerializerOptions Options = CreateOptions();
 
     public static readonly GeometryFactory Factory = new(new PrecisionModel(), 4326);

@@ -56,12 +56,8 @@ internal sealed partial class EntityMetrics(EntityRepository repository) : IEnti
         var city = new Accumulator();
         var byDistrict = new Dictionary<string, Accumulator>(StringComparer.Ordinal);
         var count = 0;
-        foreach (var entity in await repository.AllAsync(EntityRepository.DefaultTenant, cancellationToken))
+        foreach (var entity in await repository.OfTypesAsync(EntityRepository.DefaultTenant, [type], cancellationToken))
         {
-            if (!entity.Types.Contains(type, StringComparer.Ordinal))
-            {
-                continue;
-            }
             // An entity without the figure (a car park that has not reported yet) is left out, not counted as zero.
             double? a = arity >= 1 ? NumberOf(entity, attributes[0]) : 0;
             double? b = arity == 2 ? NumberOf(entity, attributes[1]) : 0;

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CityBrain.Sensing.Entities;
-using CityBrain.Sensing.Geo;
 using CityBrain.Sensing.Ld;
 using NetTopologySuite.Geometries;
 
@@ -30,10 +29,10 @@ internal sealed class EntityPoints(EntityRepository repository) : IEntityPoints
         var expandedType = context.Expand(type);
         var expanded = attributes.Select(context.Expand).ToArray();
         var points = new List<EntityPoint>();
-        foreach (var entity in await repository.AllAsync(EntityRepository.DefaultTenant, cancellationToken))
+        // The type index, and each entity version's geometry read once: the live map asks every few seconds.
+        foreach (var entity in await repository.OfTypesAsync(EntityRepository.DefaultTenant, [expandedType], cancellationToken))
         {
-            if (!entity.Types.Contains(expandedType, StringComparer.Ordinal)
-                || GeoJson.TryRead(EntityRecord.Instances(entity.Document[Location]).FirstOrDefault()?["value"]) is not { IsEmpty: false } geometry)
+            if (entity.GeometryOf(Location) is not { IsEmpty: false } geometry)
             {
                 continue;
             }

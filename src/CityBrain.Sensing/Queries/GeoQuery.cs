@@ -31,6 +31,38 @@ internal sealed record GeoQuery(string Relation, double? MaxDistance, double? Mi
         };
     }
 
+    /// <summary>
+    /// The box that a matching entity's geometry must touch, for the spatial index; null when any entity may match
+    /// (disjoint, near with only a minimum distance) or the box would reach a pole or the antimeridian, where degrees
+    /// of longitude stop measuring distance.
+    /// </summary>
+    public Envelope? SearchBox()
+    {
+        var box = new Envelope(Geometry.EnvelopeInternal);
+        if (Relation == "disjoint")
+        {
+            return null;
+        }
+        if (Relation == "near")
+        {
+            if (MaxDistance is not { } max || max > 100_000)
+            {
+                return null;
+            }
+            // Two points max metres apart differ by at most max / MetresPerDegree in latitude; in longitude the degree
+            // shrinks with the cosine of the latitude (the highest one reached), and 5% more covers the great circle's
+            // short-cut towards the pole, under 0.1% within 100 km below 80°.
+            var latitude = 1.001 * max / GeoJson.MetresPerDegree;
+            var highest = Math.Max(Math.Abs(box.MinY), Math.Abs(box.MaxY)) + latitude;
+            if (highest >= 80)
+            {
+                return null;
+            }
+            box.ExpandBy(1.05 * latitude / Math.Cos(highest * Math.PI / 180), latitude);
+        }
+        return box.MinX < -180 || box.MaxX > 180 ? null : box;
+    }
+
     /// <summary>Distance in metres from the reference geometry, for ordering near-queries.</summary>
     public double DistanceOf(EntityRecord entity) => entity.GeometryOf(GeoProperty) is { } own ? GeoJson.DistanceMetres(own, Geometry) : double.MaxValue;
 

@@ -30,18 +30,38 @@ internal sealed record ComparisonExpression(AttributePath Path, string? Operator
 {
     public override bool Matches(EntityRecord entity)
     {
-        var values = Path.Resolve(entity).ToList();
+        var values = Path.Resolve(entity);
         if (Operator is null)
         {
             return values.Count > 0;
         }
         // A list or range with != means none of them; the other operators match when any value of the attribute does.
-        return Operator == "!="
-            ? values.Count > 0 && values.All(v => !Value!.Equal(v))
-            : values.Any(v => Compare(v));
+        if (Operator == "!=")
+        {
+            if (values.Count == 0)
+            {
+                return false;
+            }
+            foreach (var value in values)
+            {
+                if (Value!.Equal(value))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+        foreach (var value in values)
+        {
+            if (Compare(value))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
-    private bool Compare(JsonNode value) => Operator switch
+    private bool Compare(in ScalarValue value) => Operator switch
     {
         "==" => Value!.Equal(value),
         "~=" => Value!.MatchesPattern(value),
@@ -65,14 +85,24 @@ internal sealed record AttributePath(string Attribute, IReadOnlyList<string> Sub
 {
     private static readonly HashSet<string> Metadata = new(StringComparer.Ordinal) { "observedAt", "createdAt", "modifiedAt", "unitCode", "datasetId" };
 
-    public IEnumerable<JsonNode> Resolve(EntityRecord entity)
+    /// <summary>An attribute's own values (no sub-attribute, no path into the value, not the id).</summary>
+    public bool IsAttributeValue => Attribute != "id" && SubAttributes.Count == 0 && ValuePath.Count == 0;
+
+    /// <summary>The values at this path: an attribute's own values are read once per entity version (<see cref="EntityRecord.ValuesOf"/>), deeper paths from the document.</summary>
+    public IReadOnlyList<ScalarValue> Resolve(EntityRecord entity)
     {
         if (Attribute == "id")
         {
-            return [JsonValue.Create(entity.Id)];
+            return [ScalarValue.OfString(entity.Id)];
         }
-        var results = new List<JsonNode>();
-        foreach (var instance in EntityRecord.Instances(entity.Document[Attribute]))
+        return IsAttributeValue ? entity.ValuesOf(Attribute) : Read(entity.Document);
+    }
+
+    /// <summary>Walks the document: each instance of the attribute, down the sub-attributes and the value path; array elements and language maps' strings count one by one.</summary>
+    public List<ScalarValue> Read(JsonObject document)
+    {
+        var results = new List<ScalarValue>();
+        foreach (var instance in EntityRecord.Instances(document[Attribute]))
         {
             JsonObject? current = instance;
             JsonNode? found = null;
@@ -99,13 +129,13 @@ internal sealed record AttributePath(string Attribute, IReadOnlyList<string> Sub
             switch (found)
             {
                 case JsonArray array:
-                    results.AddRange(array.Where(a => a is not null)!);
+                    results.AddRange(array.Where(a => a is not null).Select(ScalarValue.From));
                     break;
                 case JsonObject map when instance["type"]?.GetValue<string>() == "LanguageProperty" && ValuePath.Count == 0:
-                    results.AddRange(map.Select(m => m.Value).Where(v => v is not null)!);
+                    results.AddRange(map.Select(m => m.Value).Where(v => v is not null).Select(ScalarValue.From));
                     break;
                 case not null:
-                    results.Add(found);
+                    results.Add(ScalarValue.From(found));
                     break;
             }
         }
@@ -114,68 +144,56 @@ internal sealed record AttributePath(string Attribute, IReadOnlyList<string> Sub
 }
 
 /// <summary>The right-hand side of a term: one value, a list (a,b,c) or a range (a..b).</summary>
-internal sealed record QueryValue(IReadOnlyList<JsonNode> Values, bool IsRange)
+internal sealed class QueryValue
 {
+    private readonly ScalarValue[] _values;
     private Regex? _pattern;
 
-    public bool Equal(JsonNode value)
+    public QueryValue(IReadOnlyList<JsonNode> values, bool isRange)
+    {
+        IsRange = isRange;
+        _values = [.. values.Select(ScalarValue.From)];
+    }
+
+    public bool IsRange { get; }
+
+    /// <summary>The one string this value is, when it does not read as a date-time: only entities holding that very string equal it.</summary>
+    public string? SingleText => !IsRange && _values is [{ Kind: ScalarKind.String, Instant: null } only] ? only.Text : null;
+
+    public bool Equal(in ScalarValue value)
     {
         if (IsRange)
         {
-            return CompareScalars(value, Values[0]) is >= 0 && CompareScalars(value, Values[1]) is <= 0;
+            return value.CompareTo(_values[0]) is >= 0 && value.CompareTo(_values[1]) is <= 0;
         }
-        return Values.Any(v => CompareScalars(value, v) == 0);
+        foreach (var expected in _values)
+        {
+            if (value.CompareTo(expected) == 0)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>The attribute's value against the single comparable value: sign of (value - this), null when incomparable.</summary>
-    public int? Order(JsonNode value) => Values.Count == 1 && !IsRange ? CompareScalars(value, Values[0]) : null;
+    public int? Order(in ScalarValue value) => _values.Length == 1 && !IsRange ? value.CompareTo(_values[0]) : null;
 
-    public bool MatchesPattern(JsonNode value)
+    public bool MatchesPattern(in ScalarValue value)
     {
-        if (value is not JsonValue v || v.GetValueKind() != JsonValueKind.String)
+        if (value.Kind != ScalarKind.String)
         {
             return false;
         }
-        _pattern ??= new Regex(Values[0].GetValue<string>(), RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+        _pattern ??= new Regex(_values[0].Text!, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
         try
         {
-            return _pattern.IsMatch(v.GetValue<string>());
+            return _pattern.IsMatch(value.Text!);
         }
         catch (RegexMatchTimeoutException)
         {
             return false;
         }
-    }
-
-    private static int? CompareScalars(JsonNode actual, JsonNode expected)
-    {
-        if (actual is not JsonValue a || expected is not JsonValue e)
-        {
-            return null;
-        }
-        var kindA = a.GetValueKind();
-        var kindE = e.GetValueKind();
-        if (kindA == JsonValueKind.Number && kindE == JsonValueKind.Number)
-        {
-            return a.GetValue<double>().CompareTo(e.GetValue<double>());
-        }
-        if (kindA == JsonValueKind.String && kindE == JsonValueKind.String)
-        {
-            var left = a.GetValue<string>();
-            var right = e.GetValue<string>();
-            // Date-times compare as instants, whatever their offsets.
-            if (left.Length >= 10 && right.Length >= 10 && char.IsDigit(left[0]) && char.IsDigit(right[0]) && left.Contains('T', StringComparison.Ordinal) &&
-                Timestamps.TryParse(left, out var leftTime) && Timestamps.TryParse(right, out var rightTime))
-            {
-                return leftTime.CompareTo(rightTime);
-            }
-            return string.CompareOrdinal(left, right) switch { < 0 => -1, > 0 => 1, _ => 0 };
-        }
-        if (kindA is JsonValueKind.True or JsonValueKind.False && kindE is JsonValueKind.True or JsonValueKind.False)
-        {
-            return kindA == kindE ? 0 : null;
-        }
-        return null;
     }
 }
 

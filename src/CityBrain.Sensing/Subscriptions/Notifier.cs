@@ -169,8 +169,11 @@ internal sealed partial class Notifier(
         List<(string Id, string Tenant, string SubscriptionId, string Data, int Attempts)> due;
         await using (var connection = await store.OpenConnectionAsync(cancellationToken))
         {
+            // A notification waits while an earlier one of its subscription waits for its retry: they arrive in order.
             due = [.. await connection.QueryAsync<(string, string, string, string, int)>(new CommandDefinition(
-                "SELECT id, tenant, subscription_id, data, attempts FROM sensing_notifications WHERE next_attempt_at <= @now ORDER BY id LIMIT 500",
+                "SELECT n.id, n.tenant, n.subscription_id, n.data, n.attempts FROM sensing_notifications n WHERE n.next_attempt_at <= @now " +
+                "AND NOT EXISTS (SELECT 1 FROM sensing_notifications e WHERE e.tenant = n.tenant AND e.subscription_id = n.subscription_id AND e.id < n.id AND e.next_attempt_at > @now) " +
+                "ORDER BY n.id LIMIT 500",
                 new { now }, cancellationToken: cancellationToken))];
         }
         // A subscription whose endpoint failed waits for its retry: later notifications do not overtake the earlier one.
