@@ -127,7 +127,7 @@ internal sealed class EntityRepository(IOperationalStore store, TimeProvider tim
     /// PostGIS, a geo-query's ids come from it and only the rest of the query is tested in memory; otherwise the indexes'
     /// candidates and the whole query.
     /// </summary>
-    private async ValueTask<(IEnumerable<EntityRecord> Entities, bool InIdOrder, EntityQuery Rest)> CandidatesAsync(
+    private async ValueTask<(IEnumerable<EntityRecord> Entities, bool InIdOrder, EntityQuery Remaining)> CandidatesAsync(
         string tenant, TenantEntities entities, EntityQuery query, CancellationToken cancellationToken)
     {
         if (query.Geo is not null && await postGis.MatchingIdsAsync(tenant, query.Geo, cancellationToken) is { } geoIds)
