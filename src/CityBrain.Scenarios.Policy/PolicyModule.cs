@@ -30,6 +30,7 @@ public static class PolicyModule
         services.AddSingleton<IMigrationSet, PolicyMigrations>();
         services.AddSingleton(new PolicyProfiles(cityDirectory));
         services.AddSingleton<CitizenPolicies>();
+        services.AddSingleton<Hub.Audit.IDataUseRecords, PolicyDataUses>(); // the citizen's data tracker lists the decisions about him or her
         services.AddEventBus(); // a disputed field of an appeal is published as PolicyDataDisputed
         return services;
     }

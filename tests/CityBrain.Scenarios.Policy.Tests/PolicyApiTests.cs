@@ -296,10 +296,11 @@ public sealed class PolicyApiTests(DemoCity city) : IAsyncLifetime
         using var http = new HttpClient { BaseAddress = bank.BaseUrl };
         var provider = new HttpBankProvider(http, new BankOptions(TimeSpan.FromSeconds(5), 1, TimeSpan.FromMilliseconds(5)), TimeProvider.System);
         // Granted as `serve` grants the demo city's policies (a second call files nothing new).
-        await PolicyHub.CatalogAsync(_app.Services, ct);
+        await PolicyHub.CatalogAsync(_app.Services, city.CityDirectory, ct);
+        await PolicyHub.IngestAsync(_app.Services, _baseAddress, city.CityDirectory, ct);
         await Grants.PolicyGrants.RequestDemoGrantsAsync(_app.Services, _baseAddress, ct);
         return await new PayoutRun(_app.Services.GetRequiredService<Kernel.Storage.IOperationalStore>(), provider, TimeProvider.System, NullLogger.Instance)
-            .RunAsync(policy, "2025-12", city.CityDirectory, PolicyHub.AccessOf(_app.Services), ct);
+            .RunAsync(policy, "2025-12", PolicyHub.AccessOf(_app.Services), ct);
     }
 
     public async ValueTask DisposeAsync()

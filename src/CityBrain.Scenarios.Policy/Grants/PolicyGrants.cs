@@ -4,6 +4,7 @@ using System.Text.Json;
 using CityBrain.Hub.Registry;
 using CityBrain.Hub.Security;
 using CityBrain.Hub.Sharing;
+using CityBrain.Scenarios.Policy.Matching;
 using CityBrain.Scenarios.Policy.Rules;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -100,7 +101,8 @@ public static class PolicyGrants
             {
                 consumer = system,
                 resource = state.Resource,
-                fields = dataset.Fields.Select(f => f.Name).ToArray(),
+                // The fields the profiles read from it, no more (data minimisation): the owner grants them in clear or refuses.
+                fields = ProfileBuilder.Fields[state.Dataset].ToArray(),
                 purpose = Purpose,
                 legalBasis = policy.Basis ?? policy.Name,
                 days = Days,

@@ -50,5 +50,10 @@ internal sealed class PolicyMigrations : IMigrationSet
             CREATE INDEX policy_notifications_subject ON policy_notifications (subject, created_at);
             CREATE INDEX policy_payouts_subject ON policy_payouts (subject);
             """),
+        // The citizen's data tracker lists the decisions about one resident (Grants/PolicyDataUses). Version 6: 5 is the
+        // appeals branch's confirmed account.
+        new("policy", 6, "decisions by subject", """
+            CREATE INDEX policy_decisions_subject ON policy_decisions (subject);
+            """),
     ];
 }
