@@ -75,7 +75,8 @@ internal sealed class PolicyAccess(IGrantLookup grants, IDatasetExtracts lake, T
         }
     }
 
-    private async Task<IReadOnlyDictionary<string, string>> ReadAsync(PolicyDefinition policy, string period, string folder, CancellationToken cancellationToken)
+    /// <summary>Each needed dataset read from the lake under its grant into <paramref name="folder"/>: dataset → Parquet file (the benchmark times this step alone).</summary>
+    internal async Task<IReadOnlyDictionary<string, string>> ReadAsync(PolicyDefinition policy, string period, string folder, CancellationToken cancellationToken)
     {
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var dataset in policy.Needs)

@@ -97,6 +97,12 @@ public static class PolicyGrants
                 states.Add(state with { Problem = $"{state.Dataset} is not in the catalog yet: the data bureau ingests it first" });
                 continue;
             }
+            var undeclared = ProfileBuilder.Fields[state.Dataset].Where(f => !dataset.Fields.Any(d => d.Name == f)).ToList();
+            if (undeclared.Count > 0)
+            {
+                states.Add(state with { Problem = $"{state.Dataset} in the catalog has no field {string.Join(", ", undeclared)}, which the profiles read" });
+                continue;
+            }
             using var filed = await client.PostAsJsonAsync("/api/hub/requests", new
             {
                 consumer = system,
