@@ -5,12 +5,12 @@ using CityBrain.Scenarios.Policy;
 namespace CityBrain.Host;
 
 /// <summary>
-/// Policy direct-reach's figures as live metrics for the cockpit: policy.coverage, policy.budget-burn and
-/// policy.seconds-to-pay over every policy, or over one with its id appended (policy.coverage.elderly-allowance).
+/// Policy direct-reach's figures as live metrics for the cockpit: policy.coverage, policy.budget-burn,
+/// policy.seconds-to-pay, policy.blocked and policy.blocked-moved-out over every policy, or over one with its id appended (policy.coverage.elderly-allowance).
 /// </summary>
 internal sealed class PolicyMetrics(IOperationalStore store) : ILiveMetricSource
 {
-    private static readonly string[] Figures = ["policy.coverage", "policy.budget-burn", "policy.seconds-to-pay"];
+    private static readonly string[] Figures = ["policy.coverage", "policy.budget-burn", "policy.seconds-to-pay", "policy.blocked", "policy.blocked-moved-out"];
 
     public async ValueTask<IndicatorReading?> ReadAsync(string metric, CancellationToken cancellationToken)
     {
@@ -26,6 +26,8 @@ internal sealed class PolicyMetrics(IOperationalStore store) : ILiveMetricSource
         {
             "policy.coverage" => figures.CoveragePercent ?? 100,
             "policy.budget-burn" => figures.BudgetBurnPercent,
+            "policy.blocked" => figures.Blocked,
+            "policy.blocked-moved-out" => figures.BlockedMovedOut,
             _ => figures.SecondsToPay ?? 0,
         };
         return IndicatorReading.Of(value);

@@ -44,10 +44,70 @@ public sealed class MatchingTests(DemoCity city)
 
         var matches = await PolicyMatcher.MatchAsync(connection, Policy("dibao-monthly"), asOf, TestContext.Current.CancellationToken);
 
-        var blocked = matches.Where(m => m.Blocked).ToList();
-        Assert.Equal(staleDibao.Order(), blocked.Select(m => m.Subject).Order());
-        Assert.All(blocked, m => Assert.Contains("deceased per", m.Reason, StringComparison.Ordinal));
+        // Blocked: the dead, and those who moved out of the city whom civil affairs still pays (another test).
+        var dead = matches.Where(m => m.Blocked && !m.Reason!.StartsWith("moved-out", StringComparison.Ordinal)).ToList();
+        Assert.Equal(staleDibao.Order(), dead.Select(m => m.Subject).Order());
+        Assert.All(dead, m => Assert.Contains("deceased per", m.Reason, StringComparison.Ordinal));
         Assert.DoesNotContain(matches, m => !m.Blocked && staleDibao.Contains(m.Subject));
+    }
+
+    [Fact]
+    public async Task Match_LeaversTheRuleStillHoldsFor_BlockedAsMovedOutExactlyThePlantedOnes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (connection, asOf) = await ProfilesAsync();
+        await using var _ = connection;
+        var leavers = city.Leavers();
+        // What the truth says each rule would find among the leavers: the police register still shows their age and local
+        // hukou; civil affairs still pays 低保 to those it has not caught up with.
+        var expected = new Dictionary<string, IEnumerable<string>>
+        {
+            ["elderly-allowance"] = leavers.Where(l => city.Age(l.Id, asOf) >= 80).Select(l => l.Id),
+            ["childcare-subsidy"] = leavers.Where(l => city.Age(l.Id, asOf) < 3).Select(l => l.Id),
+            ["dibao-monthly"] = leavers.Where(l => l.StillListedBy.Contains("mzj.dibao", StringComparison.Ordinal)).Select(l => l.Id),
+        };
+        Assert.NotEmpty(expected["elderly-allowance"]);
+        Assert.NotEmpty(expected["childcare-subsidy"]);
+
+        foreach (var (id, planted) in expected)
+        {
+            var matches = await PolicyMatcher.MatchAsync(connection, Policy(id), asOf, ct);
+
+            var movedOut = matches.Where(m => m.Reason?.StartsWith("moved-out", StringComparison.Ordinal) == true).ToList();
+            Assert.Equal(planted.Order(StringComparer.Ordinal), movedOut.Select(m => m.Subject).Order(StringComparer.Ordinal));
+            Assert.All(movedOut, m =>
+            {
+                Assert.True(m.Blocked);
+                var day = leavers.Single(l => l.Id == m.Subject).Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+                Assert.Contains($"户籍已于 {day} 迁出杭州", m.Reason, StringComparison.Ordinal);
+                Assert.Contains($"\"movedOut\":\"{day}\"", m.Snapshot, StringComparison.Ordinal);
+            });
+            Assert.DoesNotContain(matches, m => !m.Blocked && leavers.Any(l => l.Id == m.Subject));
+        }
+    }
+
+    [Fact]
+    public async Task Explain_Leaver_SaysTheRegistrationMovedOutAndOnWhichDay()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (connection, asOf) = await ProfilesAsync();
+        await using var _ = connection;
+        var leaver = city.Leavers().First(l => city.Age(l.Id, asOf) >= 80);
+        var day = leaver.Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+        var why = await PolicyMatcher.ExplainAsync(connection, Policy("elderly-allowance"), leaver.Id, asOf, ct);
+        await ProfileBuilder.BuildAsync(connection, leaver.Day.AddDays(-1), ct);
+        var before = await PolicyMatcher.ExplainAsync(connection, Policy("elderly-allowance"), leaver.Id, leaver.Day.AddDays(-1), ct);
+
+        Assert.NotNull(why);
+        Assert.Equal((false, true, (decimal?)null), (why.Eligible, why.Blocked, why.Amount));
+        Assert.All(why.Clauses, c => Assert.True(c.Held));
+        Assert.StartsWith($"No payment: 户籍已于 {day} 迁出杭州 (your household registration moved out of Hangzhou on {day})", why.Summary, StringComparison.Ordinal);
+        Assert.Contains($"gaj.rk: household registration moved out of Hangzhou on {day} to ", why.DataNotes, StringComparison.Ordinal);
+        // Judged on the day before the move, the registration is still here: no block.
+        Assert.NotNull(before);
+        Assert.False(before.Blocked);
+        Assert.DoesNotContain("迁出", before.Summary, StringComparison.Ordinal);
     }
 
     [Fact]

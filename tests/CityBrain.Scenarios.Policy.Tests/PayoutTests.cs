@@ -189,6 +189,8 @@ public sealed class PayoutTests(DemoCity city)
         Assert.Equal("", disability.Detail["masked"]);
         Assert.Equal((File.ReadLines(Path.Combine(city.CityDirectory, "departments", "mzj", "disability.csv")).Count() - 1).ToString(CultureInfo.InvariantCulture), disability.Detail["rows"]);
         Assert.Equal("person_id,death_time", reads.First(r => r.Resource == "dataset:wjw.death_certificates").Detail["fields"]);
+        // gaj.rk is read for the register's death mark and the date a registration moved out of the city, besides the rule's fields.
+        Assert.Equal("SFZH,XB,HKXZ,HJQH,SWBZ,SWRQ,QCRQ,QWQH", reads.First(r => r.Resource == "dataset:gaj.rk").Detail["fields"]);
         var grants = fixture.Hub.App.Services.GetRequiredService<IGrantLookup>();
         foreach (var read in reads)
         {
@@ -196,6 +198,54 @@ public sealed class PayoutTests(DemoCity city)
             Assert.Equal(grant!.Id, read.Detail["grant"]);
         }
         Assert.Null((await fixture.Hub.VerifyAuditAsync(ct)).FirstProblem);
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Run_LeaversBeforeAndAfterThePeriodEnd_BlockedAsMovedOutOrPaidForThePeriod(string kind)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var directory = await city.ManyLeaversAsync();
+        await using var fixture = await Fixture.CreateAsync(kind, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 }, directory);
+        var policy = Policy("elderly-allowance");
+        var end = new DateOnly(2025, 6, 30);
+        const string period = "2025-06";
+        var old = city.Leavers(directory).Where(l => city.Age(l.Id, end, directory) >= 80).ToList();
+        var gone = old.Where(l => l.Day <= end).ToDictionary(l => l.Id, l => l.Day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        var stillHere = old.Where(l => l.Day > end).Select(l => l.Id).ToHashSet();
+        Assert.NotEmpty(gone);
+        Assert.NotEmpty(stillHere);
+
+        var run = await fixture.RunAsync(policy, period);
+        var paid = (await fixture.Provider.StatementAsync(ct)).Select(s => s.Payee).ToHashSet();
+        var decisions = new Dictionary<string, (string Status, string? Reason, string Snapshot)>();
+        await using (var connection = await fixture.Store.OpenConnectionAsync(ct))
+        await using (var command = Db.Command(connection, null, "SELECT subject, status, reason, snapshot FROM policy_decisions WHERE policy = @policy AND period = @period", ("policy", policy.Id), ("period", period)))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                decisions[reader.GetString(0)] = (reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3));
+            }
+        }
+
+        // Moved out by the period's end: not paid, blocked as moved-out with the day in words and in the snapshot.
+        Assert.DoesNotContain(gone.Keys, paid.Contains);
+        var movedOut = decisions.Where(d => d.Value.Reason?.StartsWith("moved-out", StringComparison.Ordinal) == true).ToList();
+        Assert.Equal(gone.Keys.Order(StringComparer.Ordinal), movedOut.Select(d => d.Key).Order(StringComparer.Ordinal));
+        Assert.All(movedOut, d =>
+        {
+            Assert.Equal("blocked", d.Value.Status);
+            Assert.Contains($"户籍已于 {gone[d.Key]} 迁出杭州", d.Value.Reason, StringComparison.Ordinal);
+            Assert.Contains($"\"movedOut\":\"{gone[d.Key]}\"", d.Value.Snapshot, StringComparison.Ordinal);
+        });
+        // Counted in the run's blocked figure, with the dead.
+        Assert.Equal(decisions.Count(d => d.Value.Status == "blocked"), run.Blocked);
+        Assert.True(run.Blocked > gone.Count, "the planted dead are blocked too");
+        // Moved out after the period's end: still registered here for that period, and paid for it.
+        Assert.Subset(paid, stillHere);
+        Assert.All(stillHere, id => Assert.Equal("eligible", decisions[id].Status));
+        Assert.Equal(run.Eligible, run.Paid);
     }
 
     [Theory]

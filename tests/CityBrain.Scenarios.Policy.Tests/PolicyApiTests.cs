@@ -76,6 +76,20 @@ public sealed class PolicyApiTests(DemoCity city) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GetWhy_CitizenWhoMovedOut_HeldBackSayingWhenTheRegistrationMovedOut()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var leaver = city.Leavers().First(l => city.Age(l.Id, new DateOnly(2025, 12, 31)) >= 80);
+        var day = leaver.Day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+        var explanation = await Client(HubRoles.Citizen, leaver.Id).GetFromJsonAsync<JsonElement>("/api/my/policies/elderly-allowance?period=2025-12", ct);
+
+        Assert.Equal((false, true), (explanation.GetProperty("eligible").GetBoolean(), explanation.GetProperty("blocked").GetBoolean()));
+        Assert.StartsWith($"No payment: 户籍已于 {day} 迁出杭州 (your household registration moved out of Hangzhou on {day})",
+            explanation.GetProperty("summary").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GetWhy_BadInput_ClearRefusals()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -217,11 +231,12 @@ public sealed class PolicyApiTests(DemoCity city) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RefreshIndicators_AfterRuns_CoverageBudgetBurnAndTimeToPayFollowThePayouts()
+    public async Task RefreshIndicators_AfterRuns_CoverageBudgetBurnTimeToPayAndBlockedFollowTheDecisions()
     {
         var ct = TestContext.Current.CancellationToken;
         var admin = Client(HubRoles.Admin);
         var policy = PolicyCli.Find("severe-disability-care");
+        var elderly = PolicyCli.Find("elderly-allowance");
         async Task<double> ReadAsync(string code)
         {
             using var response = await admin.PostAsync($"/api/cockpit/indicators/{code}/refresh", null, ct);
@@ -249,7 +264,17 @@ public sealed class PolicyApiTests(DemoCity city) : IAsyncLifetime
         Assert.Equal(Math.Round((double)(paid.Amount / policy.Budget) * 100, 4), await ReadAsync("policy.burn-sdc"), 4);
         Assert.InRange(await ReadAsync("policy.seconds-to-pay"), 0, 600);
         var indicators = await admin.GetFromJsonAsync<JsonElement>("/api/cockpit/indicators", ct);
-        Assert.Equal(4, indicators.EnumerateArray().Count(i => i.GetProperty("definition").GetProperty("code").GetString()!.StartsWith("policy.", StringComparison.Ordinal)));
+        Assert.Equal(6, indicators.EnumerateArray().Count(i => i.GetProperty("definition").GetProperty("code").GetString()!.StartsWith("policy.", StringComparison.Ordinal)));
+
+        // The allowance for the 80+: its planted dead and leavers are held back, and the cockpit counts them.
+        var leavers = city.Leavers().Count(l => city.Age(l.Id, new DateOnly(2025, 12, 31)) >= 80);
+        Assert.True(leavers > 0);
+        var blockedBefore = await ReadAsync("policy.blocked");
+        var movedOutBefore = await ReadAsync("policy.blocked-moved-out");
+        var run = await PayAsync(elderly, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 }, ct);
+        Assert.Equal(blockedBefore + run.Blocked, await ReadAsync("policy.blocked"));
+        Assert.True(run.Blocked > leavers, "the dead are held back too");
+        Assert.Equal(movedOutBefore + leavers, await ReadAsync("policy.blocked-moved-out"));
     }
 
     [Fact]

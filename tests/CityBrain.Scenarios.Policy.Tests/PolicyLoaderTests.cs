@@ -27,8 +27,10 @@ public sealed class PolicyLoaderTests
 
         Assert.Equal(10, policies.Count);
         var elderly = policies.Single(p => p.Id == "elderly-allowance");
-        // Age from the household register, and the death records every resident run reads to block payments to the deceased.
+        // Age from the household register, and what every resident run reads to block payments: the death records, and the
+        // register's move out of the city (迁出).
         Assert.Equal(["gaj.rk", "mzj.deaths", "rsj.persons", "wjw.death_certificates"], elderly.Needs);
+        Assert.Equal(["age", "hukou", "dead", "moved_out"], elderly.ReadFields.Select(f => f.Name));
         Assert.Equal(600, elderly.MaxAmount);
         var refund = policies.Single(p => p.Id == "stable-employment-refund");
         Assert.Equal(Target.Enterprises, refund.Target);

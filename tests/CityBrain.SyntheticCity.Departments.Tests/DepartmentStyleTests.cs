@@ -15,7 +15,7 @@ public sealed class DepartmentStyleTests(RunningCity city) : IClassFixture<Runni
         Assert.Equal(Name(0), (string)body["XM"]!);
         Assert.Equal("浙江省杭州市西湖区文新街道文一西路100号,3幢2单元501室", (string)body["JZDZ"]!);
         Assert.Equal(Phone(0), (string)body["LXDH"]!);
-        Assert.Equal(["SFZH", "XM", "XB", "CSRQ", "MZ", "HH", "YHZGX", "HKXZ", "HJQH", "JZDZ", "LXDH", "SWBZ", "SWRQ"], body.Select(p => p.Key).ToArray());
+        Assert.Equal(["SFZH", "XM", "XB", "CSRQ", "MZ", "HH", "YHZGX", "HKXZ", "HJQH", "JZDZ", "LXDH", "SWBZ", "SWRQ", "QCRQ", "QWQH"], body.Select(p => p.Key).ToArray());
     }
 
     [Fact]
@@ -48,6 +48,15 @@ public sealed class DepartmentStyleTests(RunningCity city) : IClassFixture<Runni
         var (_, body) = await city.GetAsync("gaj", "/api/v1/rk?SWRQ_KS=2025-06-01");
 
         Assert.Equal([ResidentId(11)], body["rows"]!.AsArray().Select(r => (string)r!["SFZH"]!).ToArray());
+    }
+
+    [Fact]
+    public async Task GajPersons_MovedOutSince_AnswersOnlyLaterLeaversWithTheirDestination()
+    {
+        var (_, body) = await city.GetAsync("gaj", "/api/v1/rk?QCRQ_KS=2025-01-01");
+
+        var row = Assert.Single(body["rows"]!.AsArray());
+        Assert.Equal((ResidentId(13), "2025-04-10", "310115"), ((string)row!["SFZH"]!, (string)row["QCRQ"]!, (string)row["QWQH"]!));
     }
 
     [Fact]

@@ -78,10 +78,11 @@ internal static class FixtureCity
             rows.Add([id, Name(i), (i % 2 + 1).ToString(CultureInfo.InvariantCulture), $"{1950 + i * 2:D4}-{1 + i % 12:D2}-{1 + i % 28:D2}", "汉族",
                 $"H{i / 2:D5}", i % 2 == 0 ? "户主" : "配偶", i % 4 == 3 ? "nonlocal" : "local", District(i), address,
                 i == 9 ? "" : Phone(i), // resident 9's phone is missing (missing-field)
-                dead ? "1" : "0", i == 3 ? "2025-03-01" : i == 11 ? "2025-06-15" : ""]);
+                dead ? "1" : "0", i == 3 ? "2025-03-01" : i == 11 ? "2025-06-15" : "",
+                i == 13 ? "2025-04-10" : i == 17 ? "2024-11-02" : "", i == 13 ? "310115" : i == 17 ? "320102" : ""]); // 13 and 17 moved out (迁出)
         }
         rows.Add(rows[4]); // resident 4 twice (duplicate)
-        WriteCsv(dir, "rk", "SFZH,XM,XB,CSRQ,MZ,HH,YHZGX,HKXZ,HJQH,JZDZ,LXDH,SWBZ,SWRQ", rows);
+        WriteCsv(dir, "rk", "SFZH,XM,XB,CSRQ,MZ,HH,YHZGX,HKXZ,HJQH,JZDZ,LXDH,SWBZ,SWRQ,QCRQ,QWQH", rows);
     }
 
     private static void Mzj(string dir)

@@ -36,12 +36,12 @@ public class DepartmentBenchmarks
         Directory.CreateDirectory(Source);
         Directory.CreateDirectory(Path.GetDirectoryName(Database)!);
         _ids = new string[Residents];
-        var csv = new StringBuilder("SFZH,XM,XB,CSRQ,MZ,HH,YHZGX,HKXZ,HJQH,JZDZ,LXDH,SWBZ,SWRQ\n");
+        var csv = new StringBuilder("SFZH,XM,XB,CSRQ,MZ,HH,YHZGX,HKXZ,HJQH,JZDZ,LXDH,SWBZ,SWRQ,QCRQ,QWQH\n");
         for (var i = 0; i < Residents; i++)
         {
             var first17 = string.Create(CultureInfo.InvariantCulture, $"330106{1940 + i % 80:D4}{1 + i % 12:D2}{1 + i % 28:D2}{i % 1000:D3}");
             _ids[i] = first17 + ResidentId.ComputeCheckCharacter(first17);
-            csv.Append(CultureInfo.InvariantCulture, $"{_ids[i]},张{i % 97},{1 + i % 2},{1940 + i % 80:D4}-{1 + i % 12:D2}-{1 + i % 28:D2},汉族,H{i / 3:D8},户主,local,330106,浙江省杭州市西湖区文新街道文一西路{i % 500}号,138{i:D8},0,\n");
+            csv.Append(CultureInfo.InvariantCulture, $"{_ids[i]},张{i % 97},{1 + i % 2},{1940 + i % 80:D4}-{1 + i % 12:D2}-{1 + i % 28:D2},汉族,H{i / 3:D8},户主,local,330106,浙江省杭州市西湖区文新街道文一西路{i % 500}号,138{i:D8},0,,,\n");
         }
         await File.WriteAllTextAsync(Path.Combine(Source, "rk.csv"), csv.ToString());
 

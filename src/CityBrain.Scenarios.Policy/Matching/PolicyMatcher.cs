@@ -5,7 +5,7 @@ using DuckDB.NET.Data;
 
 namespace CityBrain.Scenarios.Policy.Matching;
 
-/// <summary>One subject the rule holds for: eligible, or blocked (deceased) with the reason; the values used, as they were.</summary>
+/// <summary>One subject the rule holds for: eligible, or blocked (deceased, moved out of the city) with the reason; the values used, as they were.</summary>
 internal sealed record Match(string Subject, bool Blocked, string? Reason, long AmountCents, string? Employer, string Snapshot);
 
 /// <summary>One clause for one subject: the values it read, whether it held (null: unknown, a value is missing), in words.</summary>
@@ -26,7 +26,7 @@ internal static class PolicyMatcher
     {
         var columns = string.Join("", policy.Fields.Select(f => f.Name + ", "));
         var where = string.Join("\n  AND ", policy.Eligible.Select(c => c.Sql));
-        return $"SELECT subject, {columns}{policy.AmountSql} AS amount{(policy.PayTo == "employer" ? ", employer AS pay_to" : "")}, dead, flags\nFROM {ProfileSchema.Table(policy.Target)}\nWHERE {where}";
+        return $"SELECT subject, {columns}{policy.AmountSql} AS amount{(policy.PayTo == "employer" ? ", employer AS pay_to" : "")}, dead, moved_out_date, flags\nFROM {ProfileSchema.Table(policy.Target)}\nWHERE {where}";
     }
 
     public static async Task<IReadOnlyList<Match>> MatchAsync(DuckDBConnection connection, PolicyDefinition policy, DateOnly judgedOn, CancellationToken cancellationToken)
@@ -37,6 +37,7 @@ internal static class PolicyMatcher
         var fields = policy.Fields;
         var matches = new List<Match>();
         var deadOrdinal = reader.GetOrdinal("dead");
+        var movedOutOrdinal = reader.GetOrdinal("moved_out_date");
         var amountOrdinal = reader.GetOrdinal("amount");
         var flagsOrdinal = reader.GetOrdinal("flags");
         var payToOrdinal = policy.PayTo == "employer" ? reader.GetOrdinal("pay_to") : -1;
@@ -52,8 +53,11 @@ internal static class PolicyMatcher
             var dead = !reader.IsDBNull(deadOrdinal) && reader.GetBoolean(deadOrdinal);
             var amount = reader.IsDBNull(amountOrdinal) ? 0m : Convert.ToDecimal(reader.GetValue(amountOrdinal), CultureInfo.InvariantCulture);
             var employer = payToOrdinal >= 0 && !reader.IsDBNull(payToOrdinal) ? reader.GetString(payToOrdinal) : null;
-            var snapshot = JsonSerializer.Serialize(new { judgedOn = judgedOn.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), values, flags });
-            var reason = dead ? "deceased: " + flags : policy.PayTo == "employer" && employer is null ? "no employer on record to pay through" : null;
+            DateOnly? movedOut = reader.IsDBNull(movedOutOrdinal) ? null : AsDay(reader.GetValue(movedOutOrdinal));
+            var snapshot = JsonSerializer.Serialize(new { judgedOn = Day(judgedOn), values, movedOut = movedOut is { } day ? Day(day) : null, flags });
+            var reason = dead ? "deceased: " + flags
+                : movedOut is { } left ? "moved-out: " + MovedOutWords(left)
+                : policy.PayTo == "employer" && employer is null ? "no employer on record to pay through" : null;
             matches.Add(new Match(subject, reason is not null, reason, (long)Math.Round(amount * 100, MidpointRounding.AwayFromZero), employer, snapshot));
         }
         return matches;
@@ -64,7 +68,7 @@ internal static class PolicyMatcher
         var schema = ProfileSchema.For(policy.Target);
         await using var command = connection.CreateCommand();
         var clauseColumns = string.Join(", ", policy.Eligible.Select((c, i) => $"{c.Sql} AS c{i}"));
-        command.CommandText = $"SELECT {string.Join(", ", schema.Select(f => f.Name))}, {clauseColumns}, {policy.AmountSql} AS amount, flags FROM {ProfileSchema.Table(policy.Target)} WHERE subject = $subject";
+        command.CommandText = $"SELECT {string.Join(", ", schema.Select(f => f.Name))}, {clauseColumns}, {policy.AmountSql} AS amount, moved_out_date, flags FROM {ProfileSchema.Table(policy.Target)} WHERE subject = $subject";
         command.Parameters.Add(new DuckDBParameter("subject", subject));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         if (!await reader.ReadAsync(cancellationToken))
@@ -82,17 +86,29 @@ internal static class PolicyMatcher
             outcomes.Add(new ClauseOutcome(clause.Text, clause.Words, held, used));
         }
         var dead = values.TryGetValue("dead", out var d) && d is true;
+        var movedOutOrdinal = reader.GetOrdinal("moved_out_date");
+        DateOnly? movedOut = reader.IsDBNull(movedOutOrdinal) ? null : AsDay(reader.GetValue(movedOutOrdinal));
+        var blocked = dead || movedOut is not null;
         var allHeld = outcomes.All(o => o.Held == true);
         var flags = reader.IsDBNull(reader.GetOrdinal("flags")) ? null : reader.GetString(reader.GetOrdinal("flags"));
         var amountOrdinal = reader.GetOrdinal("amount");
         decimal? amount = allHeld && !reader.IsDBNull(amountOrdinal) ? Math.Round(Convert.ToDecimal(reader.GetValue(amountOrdinal), CultureInfo.InvariantCulture), 2) : null;
         var summary = dead ? "No payment: the records show a death; payments to the deceased are blocked."
+            : movedOut is { } left ? $"No payment: {MovedOutWords(left)}; payments go to residents registered in the city. If you have moved back, the public security bureau (公安局) corrects the register."
             : allHeld ? $"You qualify: every condition holds, and the amount is {amount:0.##} yuan ({policy.AmountText})."
             : "You do not qualify: " + string.Join("; ", outcomes.Where(o => o.Held != true).Select(o => o.Held is null
                 ? $"it is not known whether {o.Words} (a value is missing in the records)"
                 : $"it is not so that {o.Words} ({string.Join(", ", o.Values.Select(v => $"{v.Key} = {Show(v.Value)}"))})")) + ".";
-        return new Explanation(policy.Id, policy.Name, subject, judgedOn, allHeld && !dead, allHeld && dead, summary, outcomes, dead ? null : amount, string.IsNullOrEmpty(flags) ? null : flags);
+        return new Explanation(policy.Id, policy.Name, subject, judgedOn, allHeld && !blocked, allHeld && blocked, summary, outcomes, blocked ? null : amount, string.IsNullOrEmpty(flags) ? null : flags);
     }
+
+    /// <summary>Why a leaver is not paid, in Chinese and English, as the citizen reads it.</summary>
+    internal static string MovedOutWords(DateOnly day) => $"户籍已于 {Day(day)} 迁出杭州 (your household registration moved out of Hangzhou on {Day(day)})";
+
+    private static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>A DATE as the provider hands it back (DateOnly, or DateTime at midnight).</summary>
+    private static DateOnly AsDay(object value) => value is DateOnly day ? day : DateOnly.FromDateTime(Convert.ToDateTime(value, CultureInfo.InvariantCulture));
 
     private static string Show(object? value) => value switch
     {

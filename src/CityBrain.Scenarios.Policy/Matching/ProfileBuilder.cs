@@ -19,7 +19,7 @@ internal static class ProfileBuilder
     /// </summary>
     public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Fields = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal)
     {
-        ["gaj.rk"] = ["SFZH", "XB", "HKXZ", "HJQH", "SWBZ", "SWRQ"],
+        ["gaj.rk"] = ["SFZH", "XB", "HKXZ", "HJQH", "SWBZ", "SWRQ", "QCRQ", "QWQH"],
         ["mzj.dibao"] = ["idNumber", "status", "monthlyAmount"],
         ["mzj.disability"] = ["idNumber", "certificateNo", "grade"],
         ["mzj.deaths"] = ["idNumber", "deathDate"],

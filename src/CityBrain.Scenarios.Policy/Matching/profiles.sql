@@ -4,6 +4,7 @@
 CREATE OR REPLACE TEMP TABLE p_rk AS
 SELECT fix_id(SFZH) AS id, max(HKXZ) AS hkxz, max(HJQH) AS hjqh, max(XB) AS xb,
        max(CASE WHEN SWBZ = '1' THEN COALESCE(TRY_CAST(SWRQ AS DATE), DATE '1900-01-01') END) AS death_rk,
+       max(TRY_CAST(QCRQ AS DATE)) AS moved_out_rk, max(QWQH) AS moved_to,
        count(*) AS n, bool_or(SFZH <> fix_id(SFZH)) AS fixed
 FROM gaj_rk WHERE fix_id(SFZH) IS NOT NULL GROUP BY 1;
 
@@ -41,7 +42,7 @@ SELECT fix_id(psn_no) AS id, max(insu_admdvs) AS district FROM ybj_insured WHERE
 
 CREATE OR REPLACE TABLE resident_profile AS
 SELECT subject, age, sex, hukou, hukou_division, district, employment, employer, social_insurance_months, unemployment_insurance_months,
-       income, pension, disability_grade, dibao, dibao_benefit, dead, death_date, flags
+       income, pension, disability_grade, dibao, dibao_benefit, dead, death_date, moved_out, moved_out_date, flags
 FROM (
     SELECT rk.id AS subject,
            CAST(year(DATE '{ref}') - year(b.birth) - CASE WHEN month(DATE '{ref}') < month(b.birth) OR (month(DATE '{ref}') = month(b.birth) AND day(DATE '{ref}') < day(b.birth)) THEN 1 ELSE 0 END AS INTEGER) AS age,
@@ -60,6 +61,9 @@ FROM (
            CAST(COALESCE(db.benefit, 0) AS DOUBLE) AS dibao_benefit,
            de.id IS NOT NULL AND (de.day IS NULL OR de.day <= DATE '{ref}') AS dead,
            de.day AS death_date,
+           -- 迁出: the registration moved out of Hangzhou on or before the day judged on (the police register is the record of it).
+           COALESCE(rk.moved_out_rk <= DATE '{ref}', FALSE) AS moved_out,
+           CASE WHEN rk.moved_out_rk <= DATE '{ref}' THEN rk.moved_out_rk END AS moved_out_date,
            concat_ws('; ',
                CASE WHEN rk.fixed THEN 'gaj.rk: ID check character corrected' END,
                CASE WHEN rk.n > 1 THEN 'gaj.rk: listed ' || rk.n || ' times' END,
@@ -69,6 +73,7 @@ FROM (
                CASE WHEN i.pension_months > (year(DATE '{ref}') - year(b.birth) - 14) * 12 THEN 'rsj.insurance: pension months longer than a working life ignored' END,
                CASE WHEN db.n > 1 THEN 'mzj.dibao: listed ' || db.n || ' times' END,
                CASE WHEN dis.grade_disagrees THEN 'mzj.disability: grade column disagrees with the certificate; the certificate is used' END,
+               CASE WHEN rk.moved_out_rk <= DATE '{ref}' THEN 'gaj.rk: household registration moved out of Hangzhou on ' || strftime(rk.moved_out_rk, '%Y-%m-%d') || COALESCE(' to ' || rk.moved_to, '') END,
                CASE WHEN de.id IS NOT NULL THEN 'deceased per ' || de.sources || CASE WHEN rk.death_rk IS NULL THEN '; gaj.rk still lists as alive' ELSE '' END END
            ) AS flags
     FROM p_rk rk
@@ -108,7 +113,7 @@ SELECT q.id AS subject, q.industry, q.size, q.status,
        CAST(COALESCE(u.layoffs, 0) AS DOUBLE) AS layoffs,
        COALESCE(u.paid, 0) AS unemployment_insurance_paid,
        CAST(COALESCE(t.tax, 0) AS DOUBLE) AS annual_tax,
-       FALSE AS dead,
+       FALSE AS dead, FALSE AS moved_out, CAST(NULL AS DATE) AS moved_out_date,
        concat_ws('; ',
            CASE WHEN q.fixed THEN 'scjgj.qy: credit code check character corrected' END,
            CASE WHEN q.n > 1 THEN 'scjgj.qy: listed ' || q.n || ' times' END,

@@ -40,12 +40,13 @@ internal sealed record PolicyDefinition(
         }
     }
 
-    /// <summary>
-    /// The profile fields a run reads: the rule's and the amount's, and for residents whether the person died, which every
-    /// run reads to block payments to the deceased.
-    /// </summary>
-    public IReadOnlyList<ProfileField> ReadFields =>
-        Target == Target.Residents && !Fields.Any(f => f.Name == "dead") ? [.. Fields, ProfileSchema.Resident.Single(f => f.Name == "dead")] : Fields;
+    /// <summary>The resident fields every run reads to block payments: to the deceased, and to those whose registration moved out of the city.</summary>
+    public static readonly IReadOnlyList<string> BlockingFields = ["dead", "moved_out"];
+
+    /// <summary>The profile fields a run reads: the rule's and the amount's, and for residents the <see cref="BlockingFields"/>.</summary>
+    public IReadOnlyList<ProfileField> ReadFields => Target == Target.Residents
+        ? [.. Fields, .. ProfileSchema.Resident.Where(f => BlockingFields.Contains(f.Name) && !Fields.Contains(f))]
+        : Fields;
 
     /// <summary>The datasets the policy needs (what it must be granted before it runs), from the fields a run reads.</summary>
     public IReadOnlyList<string> Needs => ReadFields.SelectMany(f => f.Datasets).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();

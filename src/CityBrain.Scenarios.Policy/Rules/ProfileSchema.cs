@@ -50,6 +50,7 @@ internal static class ProfileSchema
         new("dibao", ValueType.Bool, "receives the minimum living allowance (低保)", ["mzj.dibao"]),
         new("dibao_benefit", ValueType.Number, "assessed monthly 低保 benefit (yuan)", ["mzj.dibao"], 0),
         new("dead", ValueType.Bool, "recorded as deceased", ["gaj.rk", "mzj.deaths", "wjw.death_certificates", "rsj.persons"]),
+        new("moved_out", ValueType.Bool, "household registration moved out of Hangzhou (户籍迁出)", ["gaj.rk"]),
     ];
 
     public static readonly IReadOnlyList<ProfileField> Enterprise =

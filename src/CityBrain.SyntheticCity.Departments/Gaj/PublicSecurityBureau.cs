@@ -25,7 +25,9 @@ internal sealed class PublicSecurityBureau : Department
         Column.Personal("LXDH", "联系电话", "phone"),
         Column.Internal("SWBZ", "死亡标志"),
         Column.Personal("SWRQ", "死亡日期 yyyy-MM-dd"),
-    ], ["SFZH", "HH", "HJQH", "SWRQ"]);
+        Column.Personal("QCRQ", "迁出日期 yyyy-MM-dd (户口迁出杭州; empty while registered here)"),
+        Column.Internal("QWQH", "迁往地区划代码 (GB/T 2260, outside Hangzhou)"),
+    ], ["SFZH", "HH", "HJQH", "SWRQ", "QCRQ"]);
 
     public override string Code => "gaj";
 
@@ -49,9 +51,10 @@ internal sealed class PublicSecurityBureau : Department
         [
             new("person", "人口基本信息查询 (by 公民身份号码)", "/api/v1/rk/{SFZH}", "conditional",
                 [ApiParameter.Path("SFZH", "resident-id", "公民身份号码")], [.. ApiField.Of(Rk)], Person),
-            new("persons", "人口信息分页查询 (by 户籍区划, 户口性质, 死亡日期起)", "/api/v1/rk", "conditional",
+            new("persons", "人口信息分页查询 (by 户籍区划, 户口性质, 死亡日期起, 迁出日期起)", "/api/v1/rk", "conditional",
                 [ApiParameter.Query("HJQH", "division-code", "户籍区划代码"), ApiParameter.Query("HKXZ", "string", "户口性质 local/nonlocal"),
-                 ApiParameter.Query("SWRQ_KS", "date", "死亡日期起 yyyy-MM-dd (incremental: deaths registered since)"), .. paging],
+                 ApiParameter.Query("SWRQ_KS", "date", "死亡日期起 yyyy-MM-dd (incremental: deaths registered since)"),
+                 ApiParameter.Query("QCRQ_KS", "date", "迁出日期起 yyyy-MM-dd (incremental: registrations moved out of the city since)"), .. paging],
                 [.. page, .. ApiField.Of(Rk, "rows")], Persons) { ListAt = "rows" },
             new("household", "户成员查询 (by 户号)", "/api/v1/hh/{HH}", "conditional",
                 [ApiParameter.Path("HH", "string", "户号")], [ApiField.Public("total", "成员数", ColumnKind.Integer), .. ApiField.Of(Rk, "rows")], Household) { ListAt = "rows" },
@@ -72,7 +75,8 @@ internal sealed class PublicSecurityBureau : Department
         var filter = new Filter()
             .Equal("HJQH", request.Text("HJQH"))
             .Equal("HKXZ", request.Text("HKXZ"))
-            .AtLeast("SWRQ", request.Date("SWRQ_KS", "yyyy-MM-dd"));
+            .AtLeast("SWRQ", request.Date("SWRQ_KS", "yyyy-MM-dd"))
+            .AtLeast("QCRQ", request.Date("QCRQ_KS", "yyyy-MM-dd"));
         var total = await request.Database.CountAsync(Rk.Name, filter, request.Aborted);
         var rows = await request.Database.ListAsync(Rk.Name, filter, "row_id", size, (long)(page - 1) * size, request.Aborted);
         return new JsonObject { ["total"] = total, ["page"] = page, ["size"] = size, ["rows"] = Array(rows) };

@@ -37,7 +37,50 @@ internal sealed partial class CityBuild
 
     internal static string HotlineCategory(ref Rng rng) => rng.Pick(HotlineTopics).Category;
 
-    private readonly record struct Person(int Index, string Id, string Name, string Phone, ResidentCore Core, Member Member, int Age, StaleDeath Stale);
+    /// <summary>
+    /// A resident as written. <paramref name="MovedOut"/>: the day the household's registration moved out of Hangzhou, or -1;
+    /// <paramref name="DibaoBeforeMove"/>: drew 低保 until then (a leaver's own core says no longer).
+    /// </summary>
+    private readonly record struct Person(int Index, string Id, string Name, string Phone, ResidentCore Core, Member Member, int Age, StaleDeath Stale,
+        int MovedOut = -1, bool DibaoBeforeMove = false);
+
+    /// <summary>A household's move out of Hangzhou (迁出): the day (-1: none), the destination division, whether mzj still lists it.</summary>
+    private readonly record struct MoveOut(int Day, string Destination, bool MzjLags)
+    {
+        public static readonly MoveOut None = new(-1, "", false);
+    }
+
+    /// <summary>How far back moves out of the city go.</summary>
+    private const int MoveOutWindowDays = 730;
+
+    /// <summary>
+    /// Whether household <paramref name="h"/> moved its registration out of Hangzhou: a share of local-hukou households
+    /// (not those that moved within the city), on a day in the two years before the as-of date after every member was
+    /// born, to a division outside the city. Its living members leave; a member who died stays on the city's death records.
+    /// A pure function of the household, so every pass that needs it agrees.
+    /// </summary>
+    private MoveOut MoveOutOf(int h)
+    {
+        ref readonly var plan = ref _plans[h];
+        if (!plan.Local || plan.Moved)
+        {
+            return MoveOut.None;
+        }
+        var rng = Rng.For(_seed, RngStream.Household, h, 1);
+        if (!rng.Chance(_options.MovedOutShare))
+        {
+            return MoveOut.None;
+        }
+        var day = _asOf - rng.Next(MoveOutWindowDays);
+        for (var i = plan.FirstResident; i < plan.FirstResident + plan.Size; i++)
+        {
+            if (_birthDay[i] >= day)
+            {
+                return MoveOut.None; // a child born after the move would never have been registered here
+            }
+        }
+        return new MoveOut(day, _divisions.Codes[_divisions.PickNonlocal(ref rng)], rng.Chance(_options.MovedOutLag));
+    }
 
     /// <summary>Where a dead person still appears alive (stale-death dirt), if anywhere.</summary>
     private enum StaleDeath { None, PopulationRegister, Labour, Dibao, Swipe }
@@ -96,12 +139,19 @@ internal sealed partial class CityBuild
         var addressId = "D" + householdId;
         WriteAddress(block[CityFile.Addresses], addressId, "dwelling", community, address, h);
 
+        var moveOut = MoveOutOf(h);
         for (var m = 0; m < n; m++)
         {
             var i = plan.FirstResident + m;
             var (name, phone) = ResidentText(h, members[..n], m);
             var core = _population.DrawCore(i, plan, members[m]);
-            var person = new Person(i, IdOf(i), name, phone, core, members[m], AgeOf(i), StaleDeath.None);
+            var leaves = moveOut.Day >= 0 && !core.Dead;
+            var dibaoBefore = core.Dibao;
+            if (leaves)
+            {
+                core.Dibao = false; // 低保 is for local hukou: it ends with the move
+            }
+            var person = new Person(i, IdOf(i), name, phone, core, members[m], AgeOf(i), StaleDeath.None, leaves ? moveOut.Day : -1, leaves && dibaoBefore);
             people[m] = person with { Stale = StaleDeathTarget(person, plan) };
         }
         block[CityFile.Households].Field(householdId).Field(people[0].Id).Field(addressId).Field(plan.Local ? "local" : "nonlocal").EndRow();
@@ -115,9 +165,10 @@ internal sealed partial class CityBuild
         {
             var p = people[m];
             WriteResident(p, plan, householdId, addressId, hukouDivision, block);
-            WritePopulationRecord(p, plan.Local, householdId, hukouDivision, address, block);
+            WritePopulationRecord(p, plan.Local, householdId, hukouDivision, address, moveOut, block);
+            WriteMoveOut(p, moveOut, block);
             WriteLabourRecords(p, district, block);
-            WriteWelfareRecords(p, householdId, district, block);
+            WriteWelfareRecords(p, householdId, district, moveOut.MzjLags, block);
             WriteHealthRecords(p, people.AsSpan(0, n), districtIndex, block);
             WriteSwipes(p, districtIndex, block);
             WriteHotline(p, addressId, address, block);
@@ -140,7 +191,23 @@ internal sealed partial class CityBuild
             .Field(c.Medical.ToString().ToLowerInvariant()).Field(c.DisabilityGrade)
             .Field(c.DisabilityGrade > 0 ? Population.DisabilityKindNames[c.DisabilityKind] : "").Field(c.Dibao ? "true" : "false")
             .Field(c.Pension).Field(c.Dead ? Date(c.DeathDay) : "").EndRow();
-        PolicyTruth.Resident(block[CityFile.PolicyEligible], p.Id, c, p.Age, plan.Local);
+        PolicyTruth.Resident(block[CityFile.PolicyEligible], p.Id, c, p.Age, plan.Local, movedOut: p.MovedOut >= 0);
+    }
+
+    /// <summary>
+    /// A leaver's truth: truth/moved_out.csv (with the mzj datasets that still list the person as living here) and the
+    /// move-out event. The population register's side is in <see cref="WritePopulationRecord"/>.
+    /// </summary>
+    private void WriteMoveOut(in Person p, in MoveOut move, BlockBuffers block)
+    {
+        if (p.MovedOut < 0)
+        {
+            return;
+        }
+        var stillListed = !move.MzjLags ? ""
+            : string.Join(';', new[] { p.DibaoBeforeMove ? "mzj.dibao" : null, p.Core.DisabilityGrade > 0 ? "mzj.disability" : null }.OfType<string>());
+        block[CityFile.MovedOut].Field(p.Id).Field(Date(p.MovedOut)).Field(move.Destination).Field(stillListed).EndRow();
+        block[CityFile.Events].Field(IsoTime(p.MovedOut * 86_400L + 10 * 3600)).Field("move-out").Field(p.Id).Field("to=" + move.Destination).EndRow();
     }
 
     /// <summary>Picks, for a share of the dead, one department where they still appear alive.</summary>
@@ -181,13 +248,19 @@ internal sealed partial class CityBuild
         _ => member.Male ? "51" : "52",
     };
 
-    private void WritePopulationRecord(in Person p, bool local, string householdId, string hukouDivision, in AddressParts address, BlockBuffers block)
+    /// <summary>
+    /// The population register's row. A leaver's row stays, as a real 户籍 register keeps a cancelled registration, with
+    /// the move-out date (QCRQ) and the destination division (QWQH); the register is always up to date about it.
+    /// </summary>
+    private void WritePopulationRecord(in Person p, bool local, string householdId, string hukouDivision, in AddressParts address, in MoveOut move, BlockBuffers block)
     {
         var c = p.Core;
+        var leaves = p.MovedOut >= 0;
         var row = new[]
         {
             p.Id, p.Name, c.Male ? "1" : "2", Date(_birthDay[p.Index]), c.Ethnicity.ToString("D2", CultureInfo.InvariantCulture), householdId,
             RelationCode(p.Member), local ? "1" : "2", hukouDivision, address.Standard, p.Phone, c.Dead ? "1" : "0", c.Dead ? Date(c.DeathDay) : "",
+            leaves ? Date(p.MovedOut) : "", leaves ? move.Destination : "",
         };
         if (p.Stale == StaleDeath.PopulationRegister)
         {
@@ -267,12 +340,22 @@ internal sealed partial class CityBuild
         }
     }
 
-    private void WriteWelfareRecords(in Person p, string householdId, District district, BlockBuffers block)
+    /// <summary>
+    /// Civil affairs' records. A leaver's 低保 ends and the disability certificate moves with the registration, unless mzj
+    /// lags (<paramref name="mzjLags"/>): then both stay as they were before the move.
+    /// </summary>
+    private void WriteWelfareRecords(in Person p, string householdId, District district, bool mzjLags, BlockBuffers block)
     {
         var c = p.Core;
         var rng = Rng.For(_seed, RngStream.Activity, p.Index, 2);
         var staleDibao = p.Stale == StaleDeath.Dibao;
-        if (c.Dibao || staleDibao)
+        var leaves = p.MovedOut >= 0;
+        if (leaves && mzjLags && p.DibaoBeforeMove)
+        {
+            var amount = Math.Max(100, Population.DibaoStandard - c.Wage - c.Pension);
+            DirtPlanter.Write(block[CityFile.MzjDibao], [p.Id, p.Name, householdId, Int(amount), Date(_asOf - rng.Next(60, 2000)), district.Code, "active"]);
+        }
+        else if (c.Dibao || staleDibao)
         {
             var amount = Math.Max(100, Population.DibaoStandard - c.Wage - c.Pension);
             var since = Date(_asOf - rng.Next(60, 2000));
@@ -290,7 +373,7 @@ internal sealed partial class CityBuild
                     kind == DirtKind.DistrictMismatch ? OtherDistrict(district.Code, ref dirtRng) : "");
             }
         }
-        if (c.DisabilityGrade > 0 && !c.Dead)
+        if (c.DisabilityGrade > 0 && !c.Dead && (!leaves || mzjLags))
         {
             var certificate = p.Id + (c.DisabilityKind + 1).ToString(CultureInfo.InvariantCulture) + c.DisabilityGrade.ToString(CultureInfo.InvariantCulture);
             var row = new[] { p.Id, p.Name, Int(c.DisabilityGrade), Population.DisabilityKindNames[c.DisabilityKind], certificate, district.Code };
@@ -386,9 +469,9 @@ internal sealed partial class CityBuild
             var institution = PickInstitution(districtIndex, kind, ref rng);
             var amount = (long)(rng.LogNormal(kind switch { 0 => 600, 1 => 150, _ => 90 }, 0.7) * 100);
             var time = (long)day * 86_400 + rng.Next(8 * 3600, 20 * 3600);
-            if (c.Dead && day >= c.DeathDay)
+            if ((c.Dead && day >= c.DeathDay) || (p.MovedOut >= 0 && day >= p.MovedOut))
             {
-                continue; // the dead do not swipe
+                continue; // the dead do not swipe, and those who left see doctors elsewhere
             }
             WriteSwipe(prefix + k.ToString("D2", CultureInfo.InvariantCulture), p, institution, time, amount, block);
         }
@@ -440,7 +523,12 @@ internal sealed partial class CityBuild
         for (var k = 0; k < count; k++)
         {
             var (category, department, text) = rng.Pick(HotlineTopics);
-            var time = (long)(_windowStart + rng.Next(_options.ActivityDays)) * 86_400 + rng.Next(7 * 3600, 23 * 3600);
+            var day = _windowStart + rng.Next(_options.ActivityDays);
+            var time = (long)day * 86_400 + rng.Next(7 * 3600, 23 * 3600);
+            if (p.MovedOut >= 0 && day >= p.MovedOut)
+            {
+                continue; // no longer calls about a city it has left
+            }
             var place = address.Road + address.Number.ToString(CultureInfo.InvariantCulture) + "号";
             block[CityFile.Hotline].Field("R" + p.Index.ToString("D8", CultureInfo.InvariantCulture) + k.ToString("D2", CultureInfo.InvariantCulture))
                 .Field(IsoTime(time)).Field(p.Id).Field(addressId).Field(category).Field(string.Format(CultureInfo.InvariantCulture, text, place)).Field(department).EndRow();

@@ -378,7 +378,7 @@ internal sealed partial class CityBuild
     }
 
     /// <summary>
-    /// Rings of 5-12 living insured adults who swipe at the same one or two clinics or pharmacies within
+    /// Rings of 5-12 living insured adults, still living in the city, who swipe at the same one or two clinics or pharmacies within
     /// minutes of each other, several times in the activity window.
     /// </summary>
     private void PlanFraudRings()
@@ -400,7 +400,8 @@ internal sealed partial class CityBuild
             for (var attempt = 0; attempt < size * 50 && members.Count < size; attempt++)
             {
                 var candidate = rng.Next(_residents);
-                if ((_flags[candidate] & (FlagDead | FlagInsured)) == FlagInsured && AgeOf(candidate) >= 18 && taken.Add(candidate))
+                if ((_flags[candidate] & (FlagDead | FlagInsured)) == FlagInsured && AgeOf(candidate) >= 18
+                    && MoveOutOf(HouseholdOf(candidate)).Day < 0 && taken.Add(candidate))
                 {
                     members.Add(candidate);
                 }
@@ -472,6 +473,8 @@ internal sealed partial class CityBuild
             json.WriteNumber("residents", _residents);
             json.WriteString("asOf", _options.AsOf.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
             json.WriteNumber("activityDays", _options.ActivityDays);
+            json.WriteNumber("movedOutShare", _options.MovedOutShare);
+            json.WriteNumber("movedOutLag", _options.MovedOutLag);
             json.WriteStartObject("dirtRates");
             foreach (var (name, rate) in _options.Dirt.All())
             {

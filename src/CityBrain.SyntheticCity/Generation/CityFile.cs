@@ -37,6 +37,7 @@ internal enum CityFile
     YbjInstitutions,
     JtjVehicles,
     JtjParking,
+    MovedOut,
 }
 
 internal static class CityFiles
@@ -81,6 +82,7 @@ internal static class CityFiles
         CityFile.YbjInstitutions => "departments/ybj/fixmedins.csv",
         CityFile.JtjVehicles => "departments/jtj/vehicles.csv",
         CityFile.JtjParking => "departments/jtj/parking.csv",
+        CityFile.MovedOut => "truth/moved_out.csv",
         _ => throw new ArgumentOutOfRangeException(nameof(file)),
     };
 
@@ -112,7 +114,7 @@ internal static class CityFiles
         CityFile.Dirt => "kind,department,file,key,field,clean_value,dirty_value",
         CityFile.FraudRings => "ring_id,resident_id,institution_code",
         CityFile.PolicyEligible => "policy,subject",
-        CityFile.GajPopulation => "SFZH,XM,XB,CSRQ,MZ,HH,YHZGX,HKXZ,HJQH,JZDZ,LXDH,SWBZ,SWRQ",
+        CityFile.GajPopulation => "SFZH,XM,XB,CSRQ,MZ,HH,YHZGX,HKXZ,HJQH,JZDZ,LXDH,SWBZ,SWRQ,QCRQ,QWQH",
         CityFile.MzjDibao => "idNumber,name,householdId,monthlyAmount,since,districtCode,status",
         CityFile.MzjDisability => "idNumber,name,grade,kind,certificateNo,districtCode",
         CityFile.MzjDeaths => "idNumber,name,deathDate,districtCode",
@@ -128,6 +130,7 @@ internal static class CityFiles
         CityFile.YbjInstitutions => "fixmedins_code,fixmedins_name,fixmedins_type,addr",
         CityFile.JtjVehicles => "hphm,hpzl,syr,sfzh,ccdjrq",
         CityFile.JtjParking => "record_id,hphm,lot_id,entry_time,exit_time,fee",
+        CityFile.MovedOut => "resident_id,moved_out_date,destination_division,still_listed_by",
         _ => throw new ArgumentOutOfRangeException(nameof(file)),
     };
 }

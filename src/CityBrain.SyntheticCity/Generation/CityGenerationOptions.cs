@@ -29,6 +29,18 @@ public sealed class CityGenerationOptions
     /// <summary>Planted medical-insurance fraud rings; default one per 20,000 residents, at least 2.</summary>
     public int? FraudRings { get; set; }
 
+    /// <summary>
+    /// Share of local-hukou households whose registration moved out of Hangzhou (迁出) in the two years before
+    /// <see cref="AsOf"/> (default 1.2 %, about 0.7 % of residents).
+    /// </summary>
+    public double MovedOutShare { get; set; } = 0.012;
+
+    /// <summary>
+    /// Share of households that moved out which civil affairs (mzj) still lists: their 低保 still active, their disability
+    /// certificate not yet transferred (default 25 %). Recorded in truth/moved_out.csv, column still_listed_by.
+    /// </summary>
+    public double MovedOutLag { get; set; } = 0.25;
+
     public DirtRates Dirt { get; set; } = new();
 
     /// <summary>Worker threads (default: processor count). Output does not depend on it.</summary>
@@ -59,6 +71,14 @@ public sealed class CityGenerationOptions
         if (ActivityDays is < 1 or > 366)
         {
             errors["activityDays"] = [$"must be between 1 and 366; got {ActivityDays}"];
+        }
+        if (MovedOutShare is < 0 or > 1 || double.IsNaN(MovedOutShare))
+        {
+            errors["movedOutShare"] = [$"is a share of households, from 0 to 1; got {MovedOutShare}"];
+        }
+        if (MovedOutLag is < 0 or > 1 || double.IsNaN(MovedOutLag))
+        {
+            errors["movedOutLag"] = [$"is a share of the households that moved out, from 0 to 1; got {MovedOutLag}"];
         }
         if (AsOf.Year is < 2022 or > 2100)
         {

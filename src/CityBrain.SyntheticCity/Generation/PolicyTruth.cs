@@ -9,11 +9,12 @@ namespace CityBrain.SyntheticCity.Generation;
 internal static class PolicyTruth
 {
     /// <summary>The shipped policies that target residents, in the order they are written.</summary>
-    public static void Resident(CsvBuffer truth, string residentId, in ResidentCore c, int age, bool local)
+    /// <param name="movedOut">The household's registration moved out of Hangzhou on or before the as-of date.</param>
+    public static void Resident(CsvBuffer truth, string residentId, in ResidentCore c, int age, bool local, bool movedOut)
     {
-        if (c.Dead)
+        if (c.Dead || movedOut)
         {
-            return; // nobody pays the dead: every policy's money goes to the living
+            return; // nobody pays the dead, nor those who moved out: every policy's money goes to the city's living residents
         }
         if (local && age >= 80)
         {

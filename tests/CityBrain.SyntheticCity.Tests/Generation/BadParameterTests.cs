@@ -37,12 +37,13 @@ public sealed class BadParameterTests : IDisposable
     [Fact]
     public async Task GenerateAsync_SeveralBadOptions_EveryOneNamed()
     {
-        var options = new CityGenerationOptions { Residents = 100, OutputDirectory = "", ActivityDays = 0 };
+        var options = new CityGenerationOptions { Residents = 100, OutputDirectory = "", ActivityDays = 0, MovedOutShare = 1.5, MovedOutLag = -0.1 };
         options.Dirt.Duplicate = 0.9;
 
         var error = await Assert.ThrowsAsync<ValidationFailedException>(() => CityGenerator.GenerateAsync(options, null, TestContext.Current.CancellationToken));
 
-        Assert.Equal(["activityDays", "dirt.duplicate", "out"], error.Errors!.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["activityDays", "dirt.duplicate", "movedOutLag", "movedOutShare", "out"], error.Errors!.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains("got 1.5", error.Errors["movedOutShare"][0], StringComparison.Ordinal);
     }
 
     [Fact]
