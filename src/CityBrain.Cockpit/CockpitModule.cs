@@ -29,7 +29,7 @@ public static class CockpitModule
         services.AddSingleton<IMigrationSet, CockpitMigrations>();
         services.AddCockpitAuthentication();
         services.AddSingleton<StaffAccounts>();
-        services.AddSingleton<CitizenCodes>();
+        services.AddSingleton<OneTimeCodes>();
 
         services.AddSingleton<IndicatorCatalog>();
         services.AddSingleton<IndicatorHistory>();

@@ -75,12 +75,18 @@ public static class CityBrainHost
         builder.Services.AddCockpit();
         builder.Services.AddPolicy(Demo.DemoCity.CityDirectory(settings.DataDirectory));
         builder.Services.AddCockpitPages(new CockpitPages(typeof(PolicyModule).Assembly, "政策直达 Policy", [],
-            [.. PolicyModule.CitizenPageLinks.Select(link => new CockpitLink(link.Href, link.Title))]));
+            [.. PolicyModule.CitizenPageLinks.Select(link => new CockpitLink(link.Href, link.Title))],
+            [.. PolicyModule.EnterprisePageLinks.Select(link => new CockpitLink(link.Href, link.Title))]));
         builder.Services.AddSingleton<CityBrain.Cockpit.Indicators.ILiveMetricSource, PolicyMetrics>();
         builder.Services.AddSensing();
         builder.Services.AddSingleton<CityBrain.Cockpit.Indicators.ILiveMetricSource, SensingMetricSource>();
         builder.Services.AddSingleton<CityBrain.Cockpit.Live.ILiveMapLayerSource, SensingMapLayer>();
         builder.Services.AddTraffic();
+        // The simulator's road detectors publish over MQTT to sensing's ingest, like any device (TrafficDetectorPublisher).
+        builder.Services.AddOptions<TrafficDetectorPublishingOptions>().BindConfiguration(TrafficDetectorPublishingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<TrafficDetectorPublisher>();
+        builder.Services.AddSingleton<CityBrain.Scenarios.Traffic.Web.Detectors.ITrafficDetectorSink>(sp => sp.GetRequiredService<TrafficDetectorPublisher>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<TrafficDetectorPublisher>());
         builder.Services.AddCockpitPages(new CockpitPages(typeof(TrafficModule).Assembly, "交通 Traffic",
             [.. TrafficModule.PageLinks.Select(link => new CockpitLink(link.Href, link.Title))]));
         configure?.Invoke(builder);

@@ -5,6 +5,7 @@ using CityBrain.Kernel.Messaging.Contracts;
 using CityBrain.Kernel.Storage;
 using CityBrain.Scenarios.Policy.Appeals;
 using CityBrain.Scenarios.Policy.Citizen;
+using CityBrain.Scenarios.Policy.Enterprise;
 using CityBrain.Scenarios.Policy.Grants;
 using CityBrain.Scenarios.Policy.Matching;
 using CityBrain.Scenarios.Policy.Payout;
@@ -29,7 +30,10 @@ public static class PolicyModule
     {
         services.AddSingleton<IMigrationSet, PolicyMigrations>();
         services.AddSingleton(new PolicyProfiles(cityDirectory));
+        services.AddOptions<PolicyOptions>().BindConfiguration(PolicyOptions.Section);
+        services.AddSingleton<PolicyBank>();
         services.AddSingleton<CitizenPolicies>();
+        services.AddSingleton<EnterprisePolicies>();
         services.AddSingleton<Hub.Audit.IDataUseRecords, PolicyDataUses>(); // the citizen's data tracker lists the decisions about him or her
         services.AddEventBus(); // a disputed field of an appeal is published as PolicyDataDisputed
         return services;
@@ -46,18 +50,22 @@ public static class PolicyModule
             .WithSummary("Why the calling citizen gets a policy's money for a period, or why not: each condition with the values used");
         AppealsApi.Map(routes, policy);
         CitizenApi.Map(routes);
+        EnterpriseApi.Map(routes);
         return policy;
     }
 
     /// <summary>The citizen portal's page and its menu link, for the host to hand to the cockpit shell.</summary>
     public static IReadOnlyList<(string Href, string Title)> CitizenPageLinks { get; } = [("/portal/policies", "我的政策 My policies")];
 
+    /// <summary>The enterprise's page (亲清在线) and its menu link, for the host to hand to the cockpit shell.</summary>
+    public static IReadOnlyList<(string Href, string Title)> EnterprisePageLinks { get; } = [("/portal/enterprise", "企业政策 Enterprise policies")];
+
     internal sealed record PolicyView(string Id, string Name, string Issuer, string Targets, string Period, DateOnly EffectiveFrom, DateOnly EffectiveTo,
         decimal Budget, decimal Paid, IReadOnlyList<string> Needs, IReadOnlyList<NeedState> Grants, bool Granted, IReadOnlyList<string> Eligible, string Amount);
 
     private static async Task<Ok<List<PolicyView>>> List(HttpContext context, IOperationalStore store, CancellationToken cancellationToken)
     {
-        if (Caller.From(context.User).Role is HubRoles.Citizen or HubRoles.System)
+        if (Caller.From(context.User).Role is HubRoles.Citizen or HubRoles.System or HubRoles.Enterprise)
         {
             throw new ForbiddenException("the policy list is for staff; citizens use /api/my/policies/{id}");
         }

@@ -2,13 +2,16 @@ using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using CityBrain.Kernel.Errors;
 using CityBrain.Kernel.Messaging;
+using CityBrain.Scenarios.Traffic.Live;
 using CityBrain.Scenarios.Traffic.Network;
+using CityBrain.Scenarios.Traffic.Web.Detectors;
 using CityBrain.Scenarios.Traffic.WhatIf;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace CityBrain.Scenarios.Traffic.Web;
@@ -27,6 +30,9 @@ public static class TrafficModule
         services.AddSingleton<ControllerResults>();
         services.AddEventBus(); // each run a person starts is published as ScenarioUsed
         services.AddSingleton<TrafficUsage>();
+        // Runs publish their road detectors through the host's sink (MQTT); without one, nowhere.
+        services.TryAddSingleton<ITrafficDetectorSink, NoTrafficDetectorSink>();
+        services.AddSingleton<DetectorFeeds>();
         return services;
     }
 
@@ -50,12 +56,15 @@ public static class TrafficModule
 
     private static Ok<IReadOnlyList<TrafficDataset>> Datasets() => TypedResults.Ok(TrafficReference.Datasets);
 
-    private static async Task<Ok<TrafficRunResult>> Run(RunRequest request, HttpContext context, TrafficDatasets datasets, TrafficUsage usage, CancellationToken cancellationToken)
+    private static async Task<Ok<TrafficRunResult>> Run(RunRequest request, HttpContext context, TrafficDatasets datasets, TrafficUsage usage, DetectorFeeds feeds,
+        CancellationToken cancellationToken)
     {
         var (network, demand) = datasets.Get(request.Dataset);
         var controller = Controller(request.Controller);
         var steps = Steps(request.Steps);
-        var result = TrafficRun.Run(network, demand, controller, steps, request.Seed ?? 0, 1, cancellationToken);
+        var result = request.PublishDetectors == true
+            ? feeds.Run(request.Dataset, new TrafficSession(network, demand, controller, steps, request.Seed ?? 0), cancellationToken)
+            : TrafficRun.Run(network, demand, controller, steps, request.Seed ?? 0, 1, cancellationToken);
         await usage.ReportAsync(context.User, cancellationToken);
         return TypedResults.Ok(result);
     }
@@ -110,8 +119,11 @@ public static class TrafficModule
         value is >= 0 and <= 1 ? value : throw new ValidationFailedException(field, $"{value} is not a share between 0 and 1");
 }
 
-/// <summary>A run of one dataset: controller plan | fixed | sotl | maxpressure | best (default), steps 3600 by default.</summary>
-public sealed record RunRequest(string Dataset, string? Controller, int? Steps, int? Seed);
+/// <summary>
+/// A run of one dataset: controller plan | fixed | sotl | maxpressure | best (default), steps 3600 by default; with
+/// <paramref name="PublishDetectors"/> its road detectors publish every simulated minute, as the live view's do.
+/// </summary>
+public sealed record RunRequest(string Dataset, string? Controller, int? Steps, int? Seed, bool? PublishDetectors = null);
 
 /// <summary>
 /// A restriction what-if: the tail-number rule (hangzhou, the default, or none) on a weekday from a clock time (HH:mm),
@@ -129,6 +141,19 @@ public sealed class TrafficOptions
     /// <summary>The folder holding hangzhou_4x4/, jinan_3x4/ and REFERENCE.md; default ../shared/datasets/traffic.</summary>
     [Required]
     public string DatasetsPath { get; set; } = "../shared/datasets/traffic";
+
+    /// <summary>Longitude (WGS 84) of the networks' metric origin on the city's map; default 120.1392, 文三路 × 学院路 in Gudang (<see cref="GeoAnchor.Gudang"/>).</summary>
+    [Range(-180.0, 180.0)]
+    public double AnchorLongitude { get; set; } = GeoAnchor.Gudang.Longitude;
+
+    /// <summary>Latitude (WGS 84) of the networks' metric origin; default 30.2779 (<see cref="GeoAnchor.Gudang"/>).</summary>
+    [Range(-90.0, 90.0)]
+    public double AnchorLatitude { get; set; } = GeoAnchor.Gudang.Latitude;
+
+    /// <summary>The district (GB/T 2260 code) the detectors report in, for the cockpit's figures by district; default 330106, 西湖区.</summary>
+    [Required]
+    [RegularExpression("^[0-9]{6}$")]
+    public string AnchorDistrict { get; set; } = "330106";
 }
 
 /// <summary>The datasets read once each, on first use: a roadnet and its flow take a fraction of a second to read.</summary>

@@ -29,11 +29,12 @@ public static class TrafficRun
             control.Act(simulator);
             simulator.Step();
         }
-        var wall = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        var metrics = simulator.Metrics();
-        return new TrafficRunResult(controller, metrics.Steps, metrics.Released, metrics.EngineTravelTime, metrics.PaperTravelTime,
-            metrics.Finished, metrics.AverageQueue, metrics.AverageDelay, metrics.CongestionIndex, wall);
+        return ResultOf(controller, simulator.Metrics(), Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
+
+    internal static TrafficRunResult ResultOf(string controller, SimulationMetrics metrics, double wallSeconds) =>
+        new(controller, metrics.Steps, metrics.Released, metrics.EngineTravelTime, metrics.PaperTravelTime, metrics.Finished, metrics.AverageQueue,
+            metrics.AverageDelay, metrics.CongestionIndex, wallSeconds);
 
     /// <summary>Every controller in turn on the same hour and seed: the rows of the results table (docs/traffic.md, the cockpit).</summary>
     public static IReadOnlyList<TrafficRunResult> RunEveryController(RoadNetwork network, Demand demand, int steps = 3600, int seed = 0,

@@ -127,6 +127,18 @@ public sealed partial class ServeDemoCityTests
         var ungranted = await serve.RunFailingAsync("policy", "run", "--policy", "tech-rd-subsidy", "--period", "2025");
         Assert.Equal(2, ungranted.ExitCode);
         Assert.Contains("policy 'tech-rd-subsidy' may not run", ungranted.Error, StringComparison.Ordinal);
+
+        // serve started the demo bank beside the node: a citizen sees the account it holds on file, masked.
+        var citizen = serve.Client(await serve.RunAsync("token", "--as", $"citizen:{someone}"));
+        var account = (await citizen.GetFromJsonAsync<JsonObject>("/api/my/policies/payouts/account"))!;
+        Assert.Matches(@"^6217 \*\*\*\* [0-9]{4}$", (string)account["onFileMasked"]!);
+        // An enterprise's token (credit code checked) answers for that enterprise only.
+        var enterprises = File.ReadLines(Path.Combine(serve.DataDirectory, "city", "truth", "enterprises.csv")).Skip(1).Take(2).Select(l => l.Split(',')[0]).ToList();
+        var enterprise = serve.Client(await serve.RunAsync("token", "--as", $"enterprise:{enterprises[0]}"));
+        await HttpAssert.StatusAsync(HttpStatusCode.OK, await enterprise.GetAsync($"/api/enterprises/{enterprises[0]}/policies"));
+        await HttpAssert.StatusAsync(HttpStatusCode.Forbidden, await enterprise.GetAsync($"/api/enterprises/{enterprises[1]}/policies"));
+        var badCode = await serve.RunFailingAsync("token", "--as", "enterprise:" + enterprises[0][..17] + (enterprises[0][17] == '0' ? '1' : '0'));
+        Assert.Equal(2, badCode.ExitCode);
     }
 
     [GeneratedRegex(@"(?<![0-9])[1-9][0-9]{5}(19|20)[0-9]{2}[01][0-9][0-3][0-9][0-9]{3}[0-9Xx](?![0-9])")]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Json;
 using CityBrain.Hub.Security;
 using CityBrain.Hub.Sharing;
@@ -54,12 +55,15 @@ public sealed class PayoutTests(DemoCity city)
             var data = Path.Combine(Path.GetTempPath(), "citybrain-payout-" + Guid.NewGuid().ToString("N")[..10]);
             Directory.CreateDirectory(data);
             Directory.CreateSymbolicLink(Path.Combine(data, "city"), cityDirectory);
-            var hub = await PolicyHub.StartAsync(data, kind == TestStores.Sqlite ? "sqlite:" + store.Connection : store.Connection, ct, ingested);
+            // The bank knows the city's residents' accounts, and the node checks accounts with it and pays confirmations through it.
+            bank.CityDirectory ??= cityDirectory;
+            var demoBank = await DemoBank.StartAsync(Path.Combine(data, "bank"), bank, ct);
+            var hub = await PolicyHub.StartAsync(data, kind == TestStores.Sqlite ? "sqlite:" + store.Connection : store.Connection, ct, demoBank.BaseUrl, ingested);
             if (granted)
             {
                 Assert.True(await hub.GrantAllAsync(ct) > 0);
             }
-            return new Fixture(store, hub, await DemoBank.StartAsync(Path.Combine(data, "bank"), bank, ct), data);
+            return new Fixture(store, hub, demoBank, data);
         }
 
         public PayoutRun Run() => new(Store, Provider, TimeProvider.System, NullLogger.Instance);
@@ -298,6 +302,119 @@ public sealed class PayoutTests(DemoCity city)
 
     [Theory]
     [MemberData(nameof(Stores))]
+    public async Task PostConfirmAccount_OwnAccountVerifiedByTheBank_PaidAtOnceIntoItAndNoRunPaysTwice(string kind)
+    {
+        await using var fixture = await Fixture.CreateAsync(kind, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 }, city.CityDirectory);
+        var policy = Policy("unemployment-subsidy");
+        Assert.True(policy.RequiresConfirmation);
+        var truth = city.Rows("truth/policy_eligible.csv").Where(r => r[0] == policy.Id).Select(r => r[1]).Order(StringComparer.Ordinal).ToList();
+        Assert.True(truth.Count > 1);
+        var (me, other) = (truth[0], truth[1]);
+        var myName = city.Rows("truth/residents.csv").Single(r => r[0] == me)[1];
+        var ct = TestContext.Current.CancellationToken;
+        using var citizen = fixture.Hub.Client(new Caller("citizen", HubRoles.Citizen, null, null, me));
+        Task<HttpResponseMessage> ConfirmAsync(object body) => citizen.PostAsJsonAsync("/api/my/policies/payouts/confirm-account", body, ct);
+
+        var waiting = await fixture.RunAsync(policy, "2025-12");
+        Assert.Equal((truth.Count, 0), (waiting.Eligible, waiting.Paid));
+        var account = await citizen.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/my/policies/payouts/account", ct);
+        var onFile = DemoBank.AccountNumber(me, 0);
+        Assert.Equal($"{onFile[..4]} **** {onFile[^4..]}", account.GetProperty("onFileMasked").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, account.GetProperty("confirmedAt").ValueKind);
+
+        // Wrong accounts: each refused with what was wrong, and nothing recorded or paid.
+        var mine = DemoBank.AccountNumber(me, 1);
+        var typo = mine[..^1] + (char)('0' + (mine[^1] - '0' + 1) % 10);
+        using var mistyped = await ConfirmAsync(new { bank = "CBDB", accountNumber = typo, holderName = myName });
+        using var someoneElses = await ConfirmAsync(new { bank = "CBDB", accountNumber = DemoBank.AccountNumber(other, 1), holderName = myName });
+        using var wrongName = await ConfirmAsync(new { bank = "CBDB", accountNumber = mine, holderName = myName + "某" });
+        using var otherBank = await ConfirmAsync(new { bank = "ICBC", accountNumber = mine, holderName = myName });
+        foreach (var (response, says) in new[] { (mistyped, "the check digit does not match"), (someoneElses, "is not held by this person"), (wrongName, "is not held by this person"),
+            (otherBank, "the demo city pays through CBDB only") })
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            var problem = await response.Content.ReadAsStringAsync(ct);
+            Assert.Contains(says, problem, StringComparison.Ordinal);
+            Assert.DoesNotContain(mine, problem, StringComparison.Ordinal);
+        }
+        Assert.Contains("accountNumber", await mistyped.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        Assert.Equal(0, await fixture.CountAsync("SELECT COUNT(*) FROM policy_account_confirmations"));
+        Assert.Empty(await fixture.Provider.StatementAsync(ct));
+
+        using var confirmed = await ConfirmAsync(new { bank = "CBDB", accountNumber = mine[..4] + " " + mine[4..], holderName = " " + myName });
+        Assert.Equal(HttpStatusCode.OK, confirmed.StatusCode);
+        var confirmation = await confirmed.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(ct);
+        Assert.Equal((1, 1, $"{mine[..4]} **** {mine[^4..]}"),
+            (confirmation.GetProperty("released").GetInt32(), confirmation.GetProperty("paidNow").GetInt32(), confirmation.GetProperty("accountMasked").GetString()));
+
+        // Paid at once, into the confirmed account, under the payout's id: the runs that follow pay no one twice.
+        var statement = await BankStatementAsync(fixture.Bank, ct);
+        var line = Assert.Single(statement);
+        Assert.Equal((PayoutRun.PayoutId(policy.Id, "2025-12", me), me, mine, 1500m), (line.Key, line.Payee, line.Account, line.Amount));
+        var again = await fixture.RunAsync(policy, "2025-12");
+        var nextMonth = await fixture.RunAsync(policy, "2026-01");
+        var repeat = await fixture.RunAsync(policy, "2026-01");
+        Assert.Equal((0, 1, 0), (again.Paid, nextMonth.Paid, repeat.Paid));
+        statement = await BankStatementAsync(fixture.Bank, ct);
+        Assert.Equal([me, me], statement.Select(s => s.Payee));
+        Assert.All(statement, s => Assert.Equal(mine, s.Account));
+        var notifications = await citizen.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/my/notifications", ct);
+        Assert.Equal(["2026-01", "2025-12"], notifications.EnumerateArray().Select(n => n.GetProperty("period").GetString()).Order(StringComparer.Ordinal).Reverse());
+        Assert.Equal(truth.Count - 1, await fixture.CountAsync("SELECT COUNT(*) FROM policy_payouts WHERE period = '2026-01' AND status = 'awaiting-confirmation'"));
+    }
+
+    /// <summary>The bank's own statement, with the account each payment went into.</summary>
+    private static async Task<IReadOnlyList<BankLine>> BankStatementAsync(DemoBank bank, CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = bank.BaseUrl };
+        return (await http.GetFromJsonAsync<BankStatement>("statement", ct))!.Lines;
+    }
+
+    private sealed record BankStatement(IReadOnlyList<BankLine> Lines);
+
+    private sealed record BankLine(string Key, string Payee, decimal Amount, string? Account);
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task GetEnterprisePolicies_Employer_OwnPayoutsAndItsEmployeesMaskedOthersRefused(string kind)
+    {
+        await using var fixture = await Fixture.CreateAsync(kind, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 }, city.CityDirectory);
+        var ct = TestContext.Current.CancellationToken;
+        var eligible = city.Rows("truth/policy_eligible.csv").ToLookup(r => r[0], r => r[1]);
+        var employerOf = city.Rows("truth/residents.csv").ToDictionary(r => r[0], r => r[13], StringComparer.Ordinal);
+        var refunded = eligible["stable-employment-refund"].ToHashSet(StringComparer.Ordinal);
+        // An employer that stay-in-hangzhou pays through, preferably one the refund also pays.
+        var employers = eligible["stay-in-hangzhou"].GroupBy(id => employerOf[id]).OrderByDescending(g => refunded.Contains(g.Key)).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var (uscc, employees) = (employers[0].Key, employers[0].ToList());
+        var stay = await fixture.RunAsync(Policy("stay-in-hangzhou"), "once");
+        var refund = await fixture.RunAsync(Policy("stable-employment-refund"), "2025");
+        Assert.True(stay.Paid > 0 && refund.Paid > 0);
+        using var enterprise = fixture.Hub.Client(new Caller("enterprise", HubRoles.Enterprise, null, null, null, uscc));
+
+        using var response = await enterprise.GetAsync($"/api/enterprises/{uscc}/policies", ct);
+        using var otherEnterprise = await enterprise.GetAsync($"/api/enterprises/{employers[^1].Key}/policies", ct);
+        using var asCitizen = await fixture.Hub.Client(new Caller("citizen", HubRoles.Citizen, null, null, employees[0])).GetAsync($"/api/enterprises/{uscc}/policies", ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        var overview = System.Text.Json.JsonDocument.Parse(text).RootElement;
+        var policies = overview.GetProperty("policies").EnumerateArray().ToList();
+        Assert.Equal(PolicyLoader.Shipped().Count(p => p.Target == Target.Enterprises && p.EffectiveFrom <= DateOnly.FromDateTime(DateTime.UtcNow) && DateOnly.FromDateTime(DateTime.UtcNow) <= p.EffectiveTo),
+            policies.Count);
+        Assert.All(policies, p => Assert.All(p.GetProperty("explanation").GetProperty("clauses").EnumerateArray(), c => Assert.False(string.IsNullOrEmpty(c.GetProperty("words").GetString()))));
+        var ownRefund = policies.Single(p => p.GetProperty("id").GetString() == "stable-employment-refund").GetProperty("payouts").EnumerateArray().ToList();
+        Assert.Equal(refunded.Contains(uscc) ? ["2025 paid"] : [], ownRefund.Select(p => $"{p.GetProperty("period").GetString()} {p.GetProperty("status").GetString()}"));
+        var through = overview.GetProperty("paidThrough").EnumerateArray().ToList();
+        Assert.Equal(employees.Select(PolicyCli.Mask).Order(StringComparer.Ordinal), through.Select(t => t.GetProperty("employeeMasked").GetString()).Order(StringComparer.Ordinal));
+        Assert.All(through, t => Assert.Equal((1000m, "paid"), (t.GetProperty("amount").GetDecimal(), t.GetProperty("status").GetString())));
+        Assert.All(employees, id => Assert.DoesNotContain(id, text, StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.Forbidden, otherEnterprise.StatusCode);
+        Assert.Contains("only for itself", await otherEnterprise.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, asCitizen.StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
     public async Task Run_PolicyRequiresConfirmation_PaysOnlyWhoConfirmedOnceAndNotifiesThem(string kind)
     {
         await using var fixture = await Fixture.CreateAsync(kind, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 }, city.CityDirectory);
@@ -306,24 +423,23 @@ public sealed class PayoutTests(DemoCity city)
         var truth = city.Rows("truth/policy_eligible.csv").Where(r => r[0] == policy.Id).Select(r => r[1]).Order(StringComparer.Ordinal).ToList();
         Assert.True(truth.Count > 1);
         var ct = TestContext.Current.CancellationToken;
-        await using var profiles = new PolicyProfiles(city.CityDirectory);
-        var citizen = new CitizenPolicies(profiles, fixture.Store, TimeProvider.System);
+        var citizen = fixture.Hub.App.Services.GetRequiredService<CitizenPolicies>();
 
         var waiting = await fixture.RunAsync(policy, "2025-12");
         Assert.Equal((truth.Count, 0), (waiting.Eligible, waiting.Paid));
         Assert.Equal(truth.Count, await fixture.CountAsync("SELECT COUNT(*) FROM policy_payouts WHERE status = 'awaiting-confirmation'"));
         Assert.Empty(await fixture.Provider.StatementAsync(ct));
 
-        var confirmed = await citizen.ConfirmAccountAsync(truth[0], ct);
-        var again = await citizen.ConfirmAccountAsync(truth[0], ct);
-        Assert.Equal((1, 0, confirmed.ConfirmedAt), (confirmed.Released, again.Released, again.ConfirmedAt));
+        var confirmed = await citizen.ConfirmAccountAsync(truth[0], new AccountChoice(true, null, null, null), ct);
+        var again = await citizen.ConfirmAccountAsync(truth[0], new AccountChoice(true, null, null, null), ct);
+        Assert.Equal((1, 1, 0, 0), (confirmed.Released, confirmed.PaidNow, again.Released, again.PaidNow));
 
         var next = await fixture.RunAsync(policy, "2025-12");
         var nextMonth = await fixture.RunAsync(policy, "2026-01");
         var repeat = await fixture.RunAsync(policy, "2026-01");
 
-        // The one confirmation covers later periods too; nobody else is paid, and a repeated run pays no one twice.
-        Assert.Equal((1, 1, 0), (next.Paid, nextMonth.Paid, repeat.Paid));
+        // Paid at confirmation; the one confirmation covers later periods too; nobody else is paid, and a repeated run pays no one twice.
+        Assert.Equal((0, 1, 0), (next.Paid, nextMonth.Paid, repeat.Paid));
         var statement = await fixture.Provider.StatementAsync(ct);
         Assert.Equal([truth[0], truth[0]], statement.Select(s => s.Payee));
         var notifications = await citizen.NotificationsAsync(truth[0], ct);

@@ -278,37 +278,92 @@ public sealed class PolicyApiTests(DemoCity city) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task PostConfirmAccount_WaitingPayout_PaidOnTheNextRunNotifiedAndShownWithTheReason()
+    public async Task PostConfirmAccount_NoBankConnected_RefusedSayingSoAndNothingRecorded()
     {
         var ct = TestContext.Current.CancellationToken;
-        var policy = PolicyLoader.Shipped().Single(p => p.Id == "unemployment-subsidy");
-        var resident = city.Rows("truth/policy_eligible.csv").First(r => r[0] == policy.Id)[1];
-        var bank = new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 };
-        var me = Client(HubRoles.Citizen, resident);
-        Assert.Equal(0, (await PayAsync(policy, bank, ct)).Paid);
+        var resident = city.Rows("truth/policy_eligible.csv").First(r => r[0] == "unemployment-subsidy")[1];
 
-        var waiting = (await me.GetFromJsonAsync<JsonElement>("/api/my/policies", ct)).EnumerateArray().Single(p => p.GetProperty("id").GetString() == policy.Id);
-        using var confirm = await me.PostAsync("/api/my/policies/payouts/confirm-account", null, ct);
-        var paid = await PayAsync(policy, bank, ct);
-        var notifications = await me.GetFromJsonAsync<JsonElement>("/api/my/notifications", ct);
-        var after = (await me.GetFromJsonAsync<JsonElement>("/api/my/policies", ct)).EnumerateArray().Single(p => p.GetProperty("id").GetString() == policy.Id);
+        using var confirm = await Client(HubRoles.Citizen, resident).PostAsJsonAsync("/api/my/policies/payouts/confirm-account", new { useAccountOnFile = true }, ct);
 
-        Assert.True(waiting.GetProperty("requiresConfirmation").GetBoolean());
-        Assert.Equal("awaiting-confirmation", waiting.GetProperty("payouts")[0].GetProperty("status").GetString());
-        Assert.Equal(HttpStatusCode.OK, confirm.StatusCode);
-        Assert.Equal(1, (await confirm.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("released").GetInt32());
-        Assert.Equal(1, paid.Paid);
-        var notification = Assert.Single(notifications.EnumerateArray());
-        Assert.Equal((policy.Id, "2025-12", 1500m), (notification.GetProperty("policy").GetString(), notification.GetProperty("period").GetString(), notification.GetProperty("amount").GetDecimal()));
-        Assert.Equal("paid", after.GetProperty("payouts")[0].GetProperty("status").GetString());
-        Assert.All(after.GetProperty("explanation").GetProperty("clauses").EnumerateArray(), c => Assert.True(c.TryGetProperty("words", out _)));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, confirm.StatusCode);
+        Assert.Contains("no bank to check accounts with", await confirm.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PostEnterpriseAppeal_DisputedInsuredEmployees_AnsweredAtOnceAndATaskForHumanResources()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var eligible = city.Rows("truth/policy_eligible.csv").Where(r => r[0] == "stable-employment-refund").Select(r => r[1]).ToHashSet(StringComparer.Ordinal);
+        var uscc = city.Rows("truth/enterprises.csv").First(r => r[13] == "active" && !eligible.Contains(r[0]))[0];
+        await _app.Services.GetRequiredService<IRegistryAdmin>().ApplyAsync(new RegistryManifest { Units = [new UnitSpec { Code = "rsj", Name = "人社局", DivisionCode = "330100" }] },
+            new Caller("admin", HubRoles.Admin, "dsj", null, null), ct);
+        var rsj = Client(HubRoles.UnitOperator, unit: "rsj");
+        var before = (await rsj.GetFromJsonAsync<JsonElement>("/api/cockpit/tasks", ct)).GetArrayLength();
+        var enterprise = EnterpriseClient(uscc);
+
+        using var filed = await enterprise.PostAsJsonAsync($"/api/enterprises/{uscc}/policies/stable-employment-refund/appeals",
+            new { period = "2025", statement = "我单位参保人数有误", disputedField = "insured_employees" }, ct);
+
+        Assert.Equal(HttpStatusCode.Created, filed.StatusCode);
+        var appeal = await filed.Content.ReadFromJsonAsync<JsonElement>(ct);
+        Assert.Equal("data-disputed", appeal.GetProperty("status").GetString());
+        Assert.False(appeal.GetProperty("explanation").GetProperty("eligible").GetBoolean());
+        Assert.Equal(uscc, appeal.GetProperty("explanation").GetProperty("subject").GetString());
+        Assert.Equal(["rsj"], appeal.GetProperty("units").EnumerateArray().Select(u => u.GetString()));
+        var tasks = await rsj.GetFromJsonAsync<JsonElement>("/api/cockpit/tasks", ct);
+        for (var polls = 0; tasks.GetArrayLength() == before && polls < 300; polls++)
+        {
+            await Task.Delay(100, ct);
+            tasks = await rsj.GetFromJsonAsync<JsonElement>("/api/cockpit/tasks", ct);
+        }
+        var task = Assert.Single(tasks.EnumerateArray(), t => t.GetProperty("source").GetString() == "policy-appeal");
+        Assert.Equal("rsj", task.GetProperty("unit").GetString());
+        Assert.Contains("insured_employees", task.GetProperty("instructions").GetString(), StringComparison.Ordinal);
+        var full = await rsj.GetFromJsonAsync<JsonElement>($"/api/policy/appeals/{appeal.GetProperty("id").GetString()}", ct);
+        Assert.Equal(uscc, full.GetProperty("subject").GetString());
+    }
+
+    [Fact]
+    public async Task PostEnterpriseAppeal_OtherEnterpriseOrBadInput_ClearRefusals()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var codes = city.Rows("truth/enterprises.csv").Select(r => r[0]).Take(2).ToList();
+        var enterprise = EnterpriseClient(codes[0]);
+        var resident = city.Rows("truth/residents.csv").First()[0];
+
+        using var forOther = await enterprise.PostAsJsonAsync($"/api/enterprises/{codes[1]}/policies/stable-employment-refund/appeals", new { period = "2025", statement = "x" }, ct);
+        using var residentPolicy = await enterprise.PostAsJsonAsync($"/api/enterprises/{codes[0]}/policies/elderly-allowance/appeals", new { period = "2025-12", statement = "x" }, ct);
+        using var unknownField = await enterprise.PostAsJsonAsync($"/api/enterprises/{codes[0]}/policies/small-business-relief/appeals",
+            new { period = "2025", statement = "x", disputedField = "disability_grade" }, ct);
+        using var citizen = await Client(HubRoles.Citizen, resident).PostAsJsonAsync($"/api/enterprises/{codes[0]}/policies/stable-employment-refund/appeals",
+            new { period = "2025", statement = "x" }, ct);
+        using var citizenRoute = await enterprise.PostAsJsonAsync("/api/my/policies/stable-employment-refund/appeals", new { period = "2025", statement = "x" }, ct);
+        using var staffList = await enterprise.GetAsync("/api/policy/policies", ct);
+
+        Assert.Equal(HttpStatusCode.Forbidden, forOther.StatusCode);
+        Assert.Contains($"you are signed in for {codes[0]}, not {codes[1]}", await forOther.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, residentPolicy.StatusCode);
+        Assert.Contains("policy elderly-allowance is for residents, not enterprises", await residentPolicy.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, unknownField.StatusCode);
+        Assert.Contains("'disability_grade' is not read by policy small-business-relief", await unknownField.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, citizen.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, citizenRoute.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, staffList.StatusCode);
+    }
+
+    private HttpClient EnterpriseClient(string uscc)
+    {
+        var token = _app.Services.GetRequiredService<TokenService>().Issue(new Caller("enterprise", HubRoles.Enterprise, null, null, null, uscc), TimeSpan.FromHours(1));
+        var client = new HttpClient { BaseAddress = _baseAddress };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
     }
 
     [Fact]
     public async Task MyEndpoints_StaffOrAnonymous_Refused()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var staff = await Client(HubRoles.Admin).PostAsync("/api/my/policies/payouts/confirm-account", null, ct);
+        using var staff = await Client(HubRoles.Admin).PostAsJsonAsync("/api/my/policies/payouts/confirm-account", new { useAccountOnFile = true }, ct);
         using var nobody = new HttpClient { BaseAddress = _baseAddress };
         using var anonymous = await nobody.GetAsync("/api/my/notifications", ct);
 

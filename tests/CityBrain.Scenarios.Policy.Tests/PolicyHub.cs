@@ -46,10 +46,17 @@ internal sealed class PolicyHub : IAsyncDisposable
     /// <summary>
     /// Starts the host on <paramref name="store"/> (a store connection as `--store` takes it) with the catalog in place and,
     /// unless <paramref name="ingested"/> is false, the city's department datasets in the lake; no grants yet.
+    /// <paramref name="bank"/>: the bank the node checks accounts with and pays confirmations through.
     /// </summary>
-    public static async Task<PolicyHub> StartAsync(string dataDirectory, string store, CancellationToken cancellationToken, bool ingested = true)
+    public static async Task<PolicyHub> StartAsync(string dataDirectory, string store, CancellationToken cancellationToken, Uri? bank = null, bool ingested = true)
     {
-        var app = CityBrainHost.Create(new HostSettings(dataDirectory, store, "http://127.0.0.1:0"));
+        var app = CityBrainHost.Create(new HostSettings(dataDirectory, store, "http://127.0.0.1:0"), builder =>
+        {
+            if (bank is not null)
+            {
+                builder.Configuration["Policy:BankUrl"] = bank.ToString();
+            }
+        });
         await CityBrainHost.PrepareAsync(app, cancellationToken);
         await app.StartAsync(cancellationToken);
         var hub = new PolicyHub(app, new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()));
@@ -105,6 +112,15 @@ internal sealed class PolicyHub : IAsyncDisposable
 
     /// <summary>Every shipped policy's requests filed and approved by the owning units, as `serve` does; answers the grants made.</summary>
     public Task<int> GrantAllAsync(CancellationToken cancellationToken) => PolicyGrants.RequestDemoGrantsAsync(App.Services, BaseAddress, cancellationToken);
+
+    /// <summary>A client of this host holding a token for <paramref name="caller"/>.</summary>
+    public HttpClient Client(Caller caller)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+            App.Services.GetRequiredService<TokenService>().Issue(caller, TimeSpan.FromHours(1)));
+        return client;
+    }
 
     /// <summary>The audit chain's records, oldest first.</summary>
     public async Task<IReadOnlyList<AuditRow>> AuditAsync(CancellationToken cancellationToken)

@@ -31,8 +31,8 @@ internal sealed partial class PolicyDisputeSubscriber(ITaskDispatcher dispatcher
             }
         }
         var instructions = string.Create(CultureInfo.InvariantCulture, $"""
-            A resident ({dispute.SubjectMasked}) appealed the decision on {dispute.PolicyName} ({dispute.Policy}) and disputes '{dispute.Field}', read from {string.Join(", ", dispute.Datasets)}; the value used was {dispute.ValueUsed ?? "not known"}.
-            The appeal in full (the resident's ID in clear, staff only): {dispute.AppealPath}
+            The appellant ({dispute.SubjectMasked}, a resident or an enterprise) appealed the decision on {dispute.PolicyName} ({dispute.Policy}) and disputes '{dispute.Field}', read from {string.Join(", ", dispute.Datasets)}; the value used was {dispute.ValueUsed ?? "not known"}.
+            The appeal in full (the appellant's ID in clear, staff only): {dispute.AppealPath}
             Check the record in your system; correct it at the source, or confirm it, and say which. The next policy run judges on the corrected data.
             """);
         var task = await dispatcher.DispatchAsync(new TaskDispatch(

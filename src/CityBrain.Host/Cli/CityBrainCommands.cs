@@ -37,7 +37,7 @@ public static class CityBrainCommands
         DemoCitySettings Demo(ParseResult result) => new(!result.GetValue(noDemo), result.GetValue(residents), result.GetValue(seed));
         root.Subcommands.Add(serve);
 
-        var tokenAs = new Option<string>("--as") { Description = "admin | auditor | leader | unit:<unitCode> | system:<systemCode> | citizen:<residentId>", Required = true };
+        var tokenAs = new Option<string>("--as") { Description = "admin | auditor | leader | unit:<unitCode> | system:<systemCode> | citizen:<residentId> | enterprise:<creditCode>", Required = true };
         var hours = new Option<int>("--hours") { Description = "Lifetime of the token", DefaultValueFactory = _ => 12 };
         var token = new Command("token", "Print a bearer token for a seeded user or a registered system (local development only)");
         token.Options.Add(tokenAs);

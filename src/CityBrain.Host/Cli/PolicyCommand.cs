@@ -59,7 +59,7 @@ internal static class PolicyCommand
             await using var app = CityBrainHost.Create(host);
             await CityBrainHost.PrepareAsync(app, cancellationToken);
             await using var demoBank = result.GetValue(bank) is null
-                ? await DemoBank.StartAsync(host.DataDirectory, new DemoBankOptions { Latency = TimeSpan.FromMilliseconds(result.GetValue(bankLatency)) }, cancellationToken)
+                ? await DemoBank.StartAsync(host.DataDirectory, new DemoBankOptions { Latency = TimeSpan.FromMilliseconds(result.GetValue(bankLatency)), CityDirectory = DemoCity.CityDirectory(host.DataDirectory) }, cancellationToken)
                 : null;
             using var logs = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
             var (summary, reconciliation) = await PolicyCli.RunAsync(app.Services, result.GetValue(bank) ?? demoBank!.BaseUrl,

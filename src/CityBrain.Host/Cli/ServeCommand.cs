@@ -2,6 +2,7 @@ using CityBrain.Data;
 using CityBrain.Cockpit.Indicators;
 using CityBrain.Host.Demo;
 using CityBrain.Kernel.Storage;
+using CityBrain.SyntheticCity.Departments.Bank;
 using CityBrain.SyntheticCity.Generation;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -23,8 +24,17 @@ internal static class ServeCommand
             await Console.Error.WriteLineAsync($"citybrain serve: --residents must be between 1 and {CityGenerationOptions.MaxResidents:N0}; got {demo.Residents:N0}");
             return 2;
         }
+        // The demo city's bank, a separate service on its own port: citizens' accounts are checked with it and confirmed
+        // payouts paid through it at once. A configured bank (Policy:BankUrl) is used instead.
+        await using var bank = demo.Enabled && Environment.GetEnvironmentVariable("Policy__BankUrl") is null
+            ? await DemoBank.StartAsync(settings.DataDirectory, new DemoBankOptions { CityDirectory = DemoCity.CityDirectory(settings.DataDirectory) }, cancellationToken)
+            : null;
         await using var app = CityBrainHost.Create(settings, builder =>
         {
+            if (bank is not null)
+            {
+                builder.Configuration["Policy:BankUrl"] = bank.BaseUrl.ToString();
+            }
             if (ngsiOpen)
             {
                 builder.Configuration["Sensing:Open"] = "true";
@@ -70,6 +80,10 @@ internal static class ServeCommand
         {
             table.AddRow("Demo city", Markup.Escape(city.Directory));
             table.AddRow("Departments", $"{city.Departments.Count} systems, reached only through {url}/hub/call/…");
+        }
+        if (bank is not null)
+        {
+            table.AddRow("Demo bank", $"{bank.BaseUrl} (accounts of the demo city's residents; payouts)");
         }
         table.AddRow("Token", "dotnet run --project src/CityBrain.Host -- token --as admin");
         AnsiConsole.Write(table);

@@ -21,11 +21,12 @@ internal static class TokenCommand
             "unit" when await registry.FindUnitAsync(value, cancellationToken) is { } unit => new Caller($"operator@{unit.Code}", HubRoles.UnitOperator, unit.Code, null, null),
             "system" when await registry.FindSystemAsync(value, cancellationToken) is { } system => new Caller($"system:{system.Code}", HubRoles.System, system.Unit, system.Code, null),
             "citizen" when ResidentId.TryParse(value, out var id, out _) => new Caller("citizen", HubRoles.Citizen, null, null, id.Value),
+            HubRoles.Enterprise when UnifiedSocialCreditCode.TryParse(value, out var code, out _) => new Caller($"enterprise:{code.Value}", HubRoles.Enterprise, null, null, null, code.Value),
             _ => null,
         };
         if (caller is null)
         {
-            await Console.Error.WriteLineAsync($"citybrain token: '{who}' is not admin, auditor, leader, unit:<registered unit>, system:<registered system> or citizen:<valid resident ID>");
+            await Console.Error.WriteLineAsync($"citybrain token: '{who}' is not admin, auditor, leader, unit:<registered unit>, system:<registered system>, citizen:<valid resident ID> or enterprise:<valid credit code>");
             return 2;
         }
         if (hours is < 1 or > 24 * 30)

@@ -40,7 +40,7 @@ internal static class RegistryApi
     private static Caller Staff(HttpContext context)
     {
         var caller = Caller.From(context.User);
-        return caller.Role is HubRoles.Citizen ? throw new ForbiddenException("citizens use /api/my") : caller;
+        return caller.Role is HubRoles.Citizen or HubRoles.Enterprise ? throw new ForbiddenException("citizens use /api/my, enterprises /api/enterprises") : caller;
     }
 
     private static async Task<Ok<IReadOnlyList<Unit>>> ListUnits(HttpContext context, RegistryStore registry, CancellationToken cancellationToken)

@@ -20,6 +20,9 @@ public static class HubRoles
     /// <summary>A resident, who may see every access to his or her own data.</summary>
     public const string Citizen = "citizen";
 
+    /// <summary>An enterprise's representative (亲清在线): sees and appeals the enterprise's own policies, nothing else.</summary>
+    public const string Enterprise = "enterprise";
+
     /// <summary>A city leader (领导) at the cockpit: watches the whole city, dispatches tasks to units, verifies and closes them; changes nothing in the hub.</summary>
     public const string Leader = "leader";
 }
@@ -32,10 +35,13 @@ public static class HubClaims
     public const string System = "system";
     public const string ResidentId = "resident_id";
     public const string Name = "name";
+
+    /// <summary>The enterprise an enterprise caller acts for: its unified social credit code.</summary>
+    public const string Uscc = "uscc";
 }
 
 /// <summary>Who is calling, read once from the authenticated principal.</summary>
-public sealed record Caller(string Name, string Role, string? Unit, string? System, string? ResidentId)
+public sealed record Caller(string Name, string Role, string? Unit, string? System, string? ResidentId, string? Uscc = null)
 {
     public bool IsAdmin => Role == HubRoles.Admin;
 
@@ -49,7 +55,8 @@ public sealed record Caller(string Name, string Role, string? Unit, string? Syst
         principal.FindFirstValue(HubClaims.Role) ?? "",
         principal.FindFirstValue(HubClaims.Unit),
         principal.FindFirstValue(HubClaims.System),
-        principal.FindFirstValue(HubClaims.ResidentId));
+        principal.FindFirstValue(HubClaims.ResidentId),
+        principal.FindFirstValue(HubClaims.Uscc));
 
     /// <summary>How the caller is named in the audit log (never a resident ID in clear).</summary>
     public string AuditName => Role switch
@@ -57,6 +64,7 @@ public sealed record Caller(string Name, string Role, string? Unit, string? Syst
         HubRoles.System => $"system:{System}",
         HubRoles.UnitOperator => $"unit:{Unit}",
         HubRoles.Citizen => "citizen",
+        HubRoles.Enterprise => $"enterprise:{Uscc}", // a credit code is public, unlike a resident ID
         _ => Role,
     };
 }

@@ -31,6 +31,10 @@ public sealed class TokenService(HubKeyring keyring, TimeProvider time)
         {
             claims[HubClaims.ResidentId] = caller.ResidentId;
         }
+        if (caller.Uscc is not null)
+        {
+            claims[HubClaims.Uscc] = caller.Uscc;
+        }
         var now = time.GetUtcNow().UtcDateTime;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {

@@ -14,7 +14,7 @@ using Microsoft.AspNetCore.Routing;
 
 namespace CityBrain.Scenarios.Policy.Appeals;
 
-/// <summary>A citizen's appeal: the period judged, what he or she says, and optionally the one profile field believed wrong.</summary>
+/// <summary>An appeal by a resident or an enterprise: the period judged, what the appellant says, and optionally the one profile field believed wrong.</summary>
 internal sealed record AppealRequest(string? Period, string? Statement, string? DisputedField);
 
 /// <summary>
@@ -28,7 +28,10 @@ internal sealed record AppealView(string Id, string Policy, string Period, strin
 internal sealed record AppealRecord(string Id, string Policy, string Period, string Subject, string Statement, string? DisputedField, string Status,
     IReadOnlyList<string> Units, DateTimeOffset FiledAt);
 
-/// <summary>Appeals (申诉): <c>POST /api/my/policies/{id}/appeals</c> for the citizen, <c>GET /api/policy/appeals/{id}</c> for the units.</summary>
+/// <summary>
+/// Appeals (申诉): <c>POST /api/my/policies/{id}/appeals</c> for the citizen, <c>POST /api/enterprises/{uscc}/policies/{id}/appeals</c>
+/// for an enterprise (EnterpriseApi), <c>GET /api/policy/appeals/{id}</c> for the units.
+/// </summary>
 internal static class AppealsApi
 {
     private const int MaxStatement = 2000;
@@ -48,19 +51,22 @@ internal static class AppealsApi
         {
             throw new ForbiddenException("an appeal is filed by a citizen about his or her own entitlement; sign in as a citizen");
         }
-        var appeal = await FileAsync(caller.ResidentId, id, body, profiles, store, events, time, cancellationToken);
+        var appeal = await FileAsync(caller.ResidentId, Target.Residents, id, body, profiles, store, events, time, cancellationToken);
         return TypedResults.Created($"/api/my/policies/{appeal.Policy}/appeals/{appeal.Id}", appeal);
     }
 
-    /// <summary>Files a resident's appeal and answers it at once: the endpoint and the portal page both file through here.</summary>
-    internal static async Task<AppealView> FileAsync(string residentId, string id, AppealRequest body, PolicyProfiles profiles, IOperationalStore store,
+    /// <summary>
+    /// Files an appeal of a resident (subject: the resident ID) or an enterprise (subject: its credit code) and answers it at
+    /// once: the endpoints and the portal pages all file through here.
+    /// </summary>
+    internal static async Task<AppealView> FileAsync(string subject, Target appellant, string id, AppealRequest body, PolicyProfiles profiles, IOperationalStore store,
         IEventPublisher events, TimeProvider time, CancellationToken cancellationToken)
     {
         var policy = PolicyCli.Find(id);
         var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
-        if (policy.Target != Target.Residents)
+        if (policy.Target != appellant)
         {
-            errors["id"] = [$"policy {id} is for enterprises, not residents"];
+            errors["id"] = [$"policy {id} is for {Words(policy.Target)}, not {Words(appellant)}"];
         }
         if (string.IsNullOrWhiteSpace(body.Period))
         {
@@ -81,8 +87,8 @@ internal static class AppealsApi
         }
 
         var judgedOn = policy.ReferenceDate(body.Period!);
-        var explanation = await profiles.UseAsync(judgedOn, connection => PolicyMatcher.ExplainAsync(connection, policy, residentId, judgedOn, cancellationToken), cancellationToken)
-            ?? throw new NotFoundException("the city's records hold no resident with your ID");
+        var explanation = await profiles.UseAsync(judgedOn, connection => PolicyMatcher.ExplainAsync(connection, policy, subject, judgedOn, cancellationToken), cancellationToken)
+            ?? throw new NotFoundException(appellant == Target.Residents ? "the city's records hold no resident with your ID" : $"the city's records hold no enterprise with credit code {subject}");
         // Which units hold the disputed field: a dataset code starts with its unit's code (mzj.disability is civil affairs').
         var units = explanation.Eligible || field is null ? [] : field.Datasets.Select(d => d[..d.IndexOf('.', StringComparison.Ordinal)]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var status = explanation.Eligible ? "eligible" : units.Count > 0 ? "data-disputed" : "answered";
@@ -94,17 +100,19 @@ internal static class AppealsApi
             await Db.ExecuteAsync(connection, null, """
                 INSERT INTO policy_appeals (appeal_id, policy, period, subject, statement, disputed_field, status, units, filed_at)
                 VALUES (@id, @policy, @period, @subject, @statement, @field, @status, @units, @at)
-                """, cancellationToken, ("id", appealId), ("policy", policy.Id), ("period", body.Period), ("subject", residentId),
+                """, cancellationToken, ("id", appealId), ("policy", policy.Id), ("period", body.Period), ("subject", subject),
                 ("statement", body.Statement!.Trim()), ("field", field?.Name), ("status", status), ("units", string.Join(",", units)), ("at", now.ToUnixTimeMilliseconds()));
         }
         var valueUsed = field is null ? null : explanation.Clauses.Select(c => c.Values.GetValueOrDefault(field.Name)).FirstOrDefault(v => v is not null);
         foreach (var unit in units)
         {
             await events.PublishAsync(new PolicyDataDisputed(appealId, policy.Id, policy.Name, unit, field!.Datasets.Where(d => d.StartsWith(unit + ".", StringComparison.Ordinal)).ToList(),
-                field.Name, Convert.ToString(valueUsed, CultureInfo.InvariantCulture), PolicyCli.Mask(residentId), $"/api/policy/appeals/{appealId}", now), cancellationToken);
+                field.Name, Convert.ToString(valueUsed, CultureInfo.InvariantCulture), PolicyCli.Mask(subject), $"/api/policy/appeals/{appealId}", now), cancellationToken);
         }
         return new AppealView(appealId, policy.Id, body.Period!, status, field?.Name, units, explanation);
     }
+
+    private static string Words(Target target) => target == Target.Residents ? "residents" : "enterprises";
 
     private static async Task<Ok<AppealRecord>> Get(string id, HttpContext context, IOperationalStore store, CancellationToken cancellationToken)
     {

@@ -14,8 +14,10 @@ internal static class CitizenApi
     {
         var my = routes.MapGroup("/api/my").RequireAuthorization().WithTags("Citizen");
         my.MapGet("/policies", Policies).WithSummary("Every resident policy in force: whether the calling citizen gets it this period and why, and the payouts received");
+        my.MapGet("/policies/payouts/account", Account)
+            .WithSummary("The calling citizen's bank account on file at the bank, and the one confirmed for payouts (masked)");
         my.MapPost("/policies/payouts/confirm-account", ConfirmAccount)
-            .WithSummary("The calling citizen confirms the bank account once; payouts waiting for it go out on the policy's next run");
+            .WithSummary("The calling citizen confirms the account on file or another account the bank verifies as his or hers; payouts waiting for it are paid at once");
         my.MapGet("/notifications", Notifications).WithSummary("The calling citizen's payout notifications, newest first");
         my.MapPost("/notifications/read", MarkRead).WithSummary("Marks the calling citizen's notifications read; answers how many were unread");
     }
@@ -30,8 +32,11 @@ internal static class CitizenApi
     private static async Task<Ok<IReadOnlyList<MyPolicy>>> Policies(HttpContext context, CitizenPolicies citizen, CancellationToken cancellationToken) =>
         TypedResults.Ok(await citizen.PoliciesAsync(ResidentOf(context), cancellationToken));
 
-    private static async Task<Ok<AccountConfirmation>> ConfirmAccount(HttpContext context, CitizenPolicies citizen, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await citizen.ConfirmAccountAsync(ResidentOf(context), cancellationToken));
+    private static async Task<Ok<MyAccount>> Account(HttpContext context, CitizenPolicies citizen, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await citizen.AccountAsync(ResidentOf(context), cancellationToken));
+
+    private static async Task<Ok<AccountConfirmation>> ConfirmAccount(AccountChoice choice, HttpContext context, CitizenPolicies citizen, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await citizen.ConfirmAccountAsync(ResidentOf(context), choice, cancellationToken));
 
     private static async Task<Ok<IReadOnlyList<MyNotification>>> Notifications(HttpContext context, CitizenPolicies citizen, CancellationToken cancellationToken) =>
         TypedResults.Ok(await citizen.NotificationsAsync(ResidentOf(context), cancellationToken));

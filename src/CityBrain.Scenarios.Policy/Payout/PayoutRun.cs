@@ -52,6 +52,29 @@ internal sealed partial class PayoutRun(IOperationalStore store, IPaymentProvide
         var (alreadyPaid, overBudget) = await ReserveAsync(connection, policy, period, eligible, cancellationToken);
 
         var pending = await PendingAsync(connection, policy.Id, period, cancellationToken);
+        var (paid, failed, paidCents) = await PayPendingAsync(pending, cancellationToken);
+        if (failed > 0)
+        {
+            LogUnpaid(logger, policy.Id, period, failed);
+        }
+
+        var summary = new PolicyRunSummary(policy.Id, period, eligible.Count, paid, alreadyPaid, matches.Count - eligible.Count, paidCents / 100m,
+            Math.Round(time.GetElapsedTime(started).TotalSeconds, 3), overBudget, failed);
+        await Db.ExecuteAsync(connection, null, """
+            UPDATE policy_runs SET finished_at = @at, eligible = @eligible, paid = @paid, already_paid = @already, blocked = @blocked,
+                over_budget = @over, failed = @failed, amount_cents = @amount WHERE run_id = @id
+            """, cancellationToken, ("at", time.GetUtcNow().ToUnixTimeMilliseconds()), ("eligible", summary.Eligible), ("paid", paid),
+            ("already", alreadyPaid), ("blocked", summary.Blocked), ("over", overBudget), ("failed", failed), ("amount", paidCents), ("id", runId));
+        return summary;
+    }
+
+    /// <summary>
+    /// Pays reserved payouts through the bank, each under its payout id (the bank's idempotency key), and records the
+    /// settlements: the run pays its policy's pending payouts here, and a citizen's account confirmation pays the payouts it
+    /// released here at once. Answers how many were paid, how many the bank could not be reached for, and the sum paid.
+    /// </summary>
+    public async Task<(int Paid, int Failed, long Cents)> PayPendingAsync(IReadOnlyList<PendingPayout> pending, CancellationToken cancellationToken)
+    {
         var paid = 0;
         var failed = 0;
         long paidCents = 0;
@@ -68,7 +91,7 @@ internal sealed partial class PayoutRun(IOperationalStore store, IPaymentProvide
                 {
                     batch.Add(item);
                 }
-                var (count, cents) = await SettleAsync(policy.Id, batch, cancellationToken);
+                var (count, cents) = await SettleAsync(batch, cancellationToken);
                 paid += count;
                 paidCents += cents;
                 batch.Clear();
@@ -78,7 +101,7 @@ internal sealed partial class PayoutRun(IOperationalStore store, IPaymentProvide
         {
             await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken }, async (payout, ct) =>
             {
-                var settlement = await bank.PayAsync(new PaymentOrder(payout.Id, payout.Payee, payout.AmountCents / 100m), ct);
+                var settlement = await bank.PayAsync(new PaymentOrder(payout.Id, payout.Payee, payout.AmountCents / 100m, payout.Account), ct);
                 if (settlement is null)
                 {
                     Interlocked.Increment(ref failed);
@@ -94,19 +117,7 @@ internal sealed partial class PayoutRun(IOperationalStore store, IPaymentProvide
             settled.Writer.Complete();
         }
         await recorder;
-        if (failed > 0)
-        {
-            LogUnpaid(logger, policy.Id, period, failed);
-        }
-
-        var summary = new PolicyRunSummary(policy.Id, period, eligible.Count, paid, alreadyPaid, matches.Count - eligible.Count, paidCents / 100m,
-            Math.Round(time.GetElapsedTime(started).TotalSeconds, 3), overBudget, failed);
-        await Db.ExecuteAsync(connection, null, """
-            UPDATE policy_runs SET finished_at = @at, eligible = @eligible, paid = @paid, already_paid = @already, blocked = @blocked,
-                over_budget = @over, failed = @failed, amount_cents = @amount WHERE run_id = @id
-            """, cancellationToken, ("at", time.GetUtcNow().ToUnixTimeMilliseconds()), ("eligible", summary.Eligible), ("paid", paid),
-            ("already", alreadyPaid), ("blocked", summary.Blocked), ("over", overBudget), ("failed", failed), ("amount", paidCents), ("id", runId));
-        return summary;
+        return (paid, failed, paidCents);
     }
 
     /// <summary>The payout's id and the bank's idempotency key: the same for the same (policy, period, subject) on every run.</summary>
@@ -201,17 +212,26 @@ internal sealed partial class PayoutRun(IOperationalStore store, IPaymentProvide
         return result;
     }
 
-    private sealed record PendingPayout(string Id, string Subject, string Payee, long AmountCents);
+    /// <summary>A reserved payout to send: the account is the one the payee confirmed (null: the bank's account on file).</summary>
+    internal sealed record PendingPayout(string Id, string Policy, string Subject, string Payee, long AmountCents, string? Account);
 
-    private static async Task<List<PendingPayout>> PendingAsync(System.Data.Common.DbConnection connection, string policy, string period, CancellationToken cancellationToken)
+    private static Task<List<PendingPayout>> PendingAsync(System.Data.Common.DbConnection connection, string policy, string period, CancellationToken cancellationToken) =>
+        ReservedAsync(connection, null, "p.policy = @policy AND p.period = @period", cancellationToken, ("policy", policy), ("period", period));
+
+    /// <summary>Reserved payouts matching a condition on <c>policy_payouts p</c>, with the account their payee confirmed.</summary>
+    internal static async Task<List<PendingPayout>> ReservedAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? transaction, string where,
+        CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
-        await using var command = Db.Command(connection, null, "SELECT payout_id, subject, payee, amount_cents FROM policy_payouts WHERE policy = @policy AND period = @period AND status = 'reserved' ORDER BY payout_id",
-            ("policy", policy), ("period", period));
+        await using var command = Db.Command(connection, transaction, $"""
+            SELECT p.payout_id, p.policy, p.subject, p.payee, p.amount_cents, c.account
+            FROM policy_payouts p LEFT JOIN policy_account_confirmations c ON c.subject = p.payee
+            WHERE p.status = 'reserved' AND {where} ORDER BY p.payout_id
+            """, parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var result = new List<PendingPayout>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            result.Add(new PendingPayout(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3)));
+            result.Add(new PendingPayout(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
         }
         return result;
     }
@@ -220,7 +240,7 @@ internal sealed partial class PayoutRun(IOperationalStore store, IPaymentProvide
     /// Marks each payout paid and posts budget → beneficiary, all in one transaction; a payout another run got to first
     /// is left as it is. Answers how many were paid here, and their sum.
     /// </summary>
-    private async Task<(int Paid, long Cents)> SettleAsync(string policy, List<(PendingPayout Payout, Settlement Settlement)> batch, CancellationToken cancellationToken)
+    private async Task<(int Paid, long Cents)> SettleAsync(List<(PendingPayout Payout, Settlement Settlement)> batch, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var paid = 0;
@@ -237,7 +257,7 @@ internal sealed partial class PayoutRun(IOperationalStore store, IPaymentProvide
                 await Db.ExecuteAsync(connection, transaction, """
                     INSERT INTO policy_ledger (journal, account, amount_cents, posted_at) VALUES (@journal, @budget, @credit, @at), (@journal, @beneficiary, @amount, @at)
                     ON CONFLICT (journal, account) DO NOTHING
-                    """, cancellationToken, ("journal", "pay:" + payout.Id), ("budget", "budget:" + policy), ("credit", -payout.AmountCents),
+                    """, cancellationToken, ("journal", "pay:" + payout.Id), ("budget", "budget:" + payout.Policy), ("credit", -payout.AmountCents),
                     ("beneficiary", "beneficiary:" + payout.Subject), ("amount", payout.AmountCents), ("at", now));
                 await Db.ExecuteAsync(connection, transaction, """
                     INSERT INTO policy_notifications (payout_id, subject, policy, period, amount_cents, created_at)

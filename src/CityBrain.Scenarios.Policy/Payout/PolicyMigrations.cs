@@ -50,8 +50,13 @@ internal sealed class PolicyMigrations : IMigrationSet
             CREATE INDEX policy_notifications_subject ON policy_notifications (subject, created_at);
             CREATE INDEX policy_payouts_subject ON policy_payouts (subject);
             """),
-        // The citizen's data tracker lists the decisions about one resident (Grants/PolicyDataUses). Version 6: 5 is the
-        // appeals branch's confirmed account.
+        // A confirmation names the account the bank verified as the resident's (null: the account on file), and the
+        // payouts are paid into it; the masked form is what pages show.
+        new("policy", 5, "the confirmed account", """
+            ALTER TABLE policy_account_confirmations ADD COLUMN account TEXT;
+            ALTER TABLE policy_account_confirmations ADD COLUMN account_masked TEXT;
+            """),
+        // The citizen's data tracker lists the decisions about one resident (Grants/PolicyDataUses).
         new("policy", 6, "decisions by subject", """
             CREATE INDEX policy_decisions_subject ON policy_decisions (subject);
             """),

@@ -17,6 +17,7 @@ public sealed class TrafficSession
     private readonly int[] _enteringLanes;
     // Per drivable: cumulative length at each point of its polyline, to place a vehicle by its distance along it.
     private readonly double[][] _cumulative;
+    private readonly RoadDetectors _detectors;
     private ISignalController _controller;
 
     public TrafficSession(RoadNetwork network, Demand demand, string controller, int steps = 3600, int seed = 0)
@@ -35,6 +36,7 @@ public sealed class TrafficSession
             _cumulative[d] = Cumulative(Points(d));
         }
         Map = TrafficMap.Of(network, _signals);
+        _detectors = new RoadDetectors(network);
     }
 
     public TrafficMap Map { get; }
@@ -43,6 +45,15 @@ public sealed class TrafficSession
     public int Time => _simulator.Time;
     public int Steps => _simulator.HorizonSteps;
     public bool Finished => _simulator.Time >= _simulator.HorizonSteps;
+
+    /// <summary>The road detectors, one per road, in the order of each <see cref="DetectorMinute"/>'s readings.</summary>
+    public IReadOnlyList<DetectorSite> Detectors => _detectors.Sites;
+
+    /// <summary>
+    /// The detectors' readings of the simulated minute that the last <see cref="Step"/> completed; null after any other step.
+    /// A last minute cut short by the horizon is not read.
+    /// </summary>
+    public DetectorMinute? MinuteJustEnded { get; private set; }
 
     /// <summary>From the next step on, the signals follow <paramref name="controller"/> (plan, fixed, sotl, maxpressure, best).</summary>
     public void SwitchController(string controller)
@@ -56,11 +67,17 @@ public sealed class TrafficSession
     {
         if (Finished)
         {
+            MinuteJustEnded = null;
             return;
         }
         _controller.Act(_simulator);
         _simulator.Step();
+        _detectors.Sample(_simulator);
+        MinuteJustEnded = _simulator.Time % RoadDetectors.PeriodSeconds == 0 ? _detectors.Close(_simulator) : null;
     }
+
+    /// <summary>The run's figures so far, as <see cref="TrafficRun.Run"/> reports them; <paramref name="wallSeconds"/> is the caller's measure of its stepping.</summary>
+    public TrafficRunResult Result(double wallSeconds) => TrafficRun.ResultOf(Controller, _simulator.Metrics(), wallSeconds);
 
     /// <summary>What the map shows now: each signal's phase, each lane's vehicles, queue and light, each vehicle's place.</summary>
     public TrafficFrame Frame()

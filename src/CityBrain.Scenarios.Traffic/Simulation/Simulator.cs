@@ -101,6 +101,8 @@ internal sealed class Simulator
     private int _appearedCount;
     private double _queueSum;
     private readonly int[] _enteringLanes;
+    // Per lane: vehicles that have passed its end since the start, as a loop at the stop line counts them.
+    private readonly int[] _laneExits;
     private readonly Action<int> _actChunk;
 
     public Simulator(RoadNetwork network, Demand demand, int horizonSteps, int seed, int threads = 1)
@@ -205,6 +207,7 @@ internal sealed class Simulator
             }
         }
         _enteringLanes = [.. Enumerable.Range(0, _laneCount).Where(network.IsEnteringLane)];
+        _laneExits = new int[_laneCount];
         _actChunk = ActChunk;
     }
 
@@ -248,6 +251,26 @@ internal sealed class Simulator
         }
         return (vehicles, waiting);
     }
+
+    /// <summary>Vehicles that have passed the end of a lane since the start (onto their next road, or out at their route's end).</summary>
+    public int LaneExits(int lane) => _laneExits[lane];
+
+    /// <summary>Vehicles on a lane now and the sum of their speeds (m/s): their mean speed, in one walk of the lane.</summary>
+    public (int Vehicles, double SpeedSum) LaneSpeeds(int lane)
+    {
+        var vehicles = 0;
+        var sum = 0.0;
+        for (var v = _head[lane]; v != NoVehicle; v = _behind[v])
+        {
+            vehicles++;
+            sum += _speed[v];
+        }
+        return (vehicles, sum);
+    }
+
+    /// <summary>Whether a vehicle's front is within the last <paramref name="loopLength"/> metres of a lane: a loop at the stop line is occupied.</summary>
+    public bool LaneEndOccupied(int lane, double loopLength) =>
+        _head[lane] != NoVehicle && _dis[_head[lane]] >= _net.LaneLength[lane] - loopLength;
 
     /// <summary>Vehicles on a lane within <paramref name="distance"/> metres of its end and not waiting: those about to arrive.</summary>
     public int LaneApproaching(int lane, double distance)
@@ -854,9 +877,14 @@ internal sealed class Simulator
             if (_ends[v] || _nextDrivable[v] != _drivable[v])
             {
                 Unlink(_drivable[v], v);
-                if (_drivable[v] < _laneCount && _net.IsEnteringLane(_drivable[v]))
+                if (_drivable[v] < _laneCount)
                 {
-                    _paperTime[v] += Time + 1 - _laneEnter[v];
+                    // Vehicles only move forward: leaving a lane is passing its end.
+                    _laneExits[_drivable[v]]++;
+                    if (_net.IsEnteringLane(_drivable[v]))
+                    {
+                        _paperTime[v] += Time + 1 - _laneEnter[v];
+                    }
                 }
                 if (!_ends[v])
                 {
