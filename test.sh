@@ -24,6 +24,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# PostGIS for the installed PostgreSQL major version (Debian names it postgresql-<major>-postgis-3): the sensing
+# module's geo-queries run in it where the store is PostgreSQL, and its tests compare it with the in-memory path.
+pg_major=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+if [ ! -f "/usr/share/postgresql/$pg_major/extension/postgis.control" ]; then
+  echo "test.sh: installing postgresql-$pg_major-postgis-3"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "test.sh: PostGIS missing and not root: install it (apt-get install -y postgresql-$pg_major-postgis-3) and run again" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  [ ${#missing[@]} -gt 0 ] || apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "postgresql-$pg_major-postgis-3" >/dev/null
+fi
+
 # The tests start PostgreSQL as the 'postgres' user (it refuses root); the package creates that user.
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 

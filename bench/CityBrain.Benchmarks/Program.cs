@@ -23,7 +23,7 @@ try
         "policy" => await CityBrain.Benchmarks.Policy.PolicyLoadRun.RunAsync(new LoadRunArgs(args[1..], "city", "residents", "payouts", "explanations"), stop.Token),
         "policy-lake" => await CityBrain.Benchmarks.Policy.PolicyLakeLoadRun.RunAsync(new LoadRunArgs(args[1..], "city", "residents"), stop.Token),
         "bank-accounts" => await CityBrain.Benchmarks.Policy.BankAccountsLoadRun.RunAsync(new LoadRunArgs(args[1..], "city", "residents", "checks"), stop.Token),
-        "sensing" => await CityBrain.Benchmarks.Sensing.SensingLoadRun.RunAsync(new LoadRunArgs(args[1..], "entities", "messages", "queries"), stop.Token),
+        "sensing" => await CityBrain.Benchmarks.Sensing.SensingLoadRun.RunAsync(new LoadRunArgs(args[1..], "entities", "messages", "queries", "store", "only"), stop.Token),
         "traffic-detectors" => await CityBrain.Benchmarks.Traffic.TrafficDetectorsLoadRun.RunAsync(new LoadRunArgs(args[1..], "rounds", "steps", "datasets"), stop.Token),
         "cockpit-load" => await CityBrain.Benchmarks.Cockpit.CockpitLoadRun.RunAsync(args[1..]),
         _ => Micro(args),

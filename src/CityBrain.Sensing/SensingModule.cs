@@ -1,5 +1,6 @@
 using CityBrain.Sensing.Api;
 using CityBrain.Sensing.Entities;
+using CityBrain.Sensing.Geo;
 using CityBrain.Sensing.Ingest;
 using CityBrain.Sensing.Ld;
 using CityBrain.Sensing.Metrics;
@@ -28,6 +29,8 @@ public static class SensingModule
         services.AddHttpClient(ContextResolver.HttpClientName);
         services.AddSingleton<ContextResolver>();
         services.AddSingleton<IMigrationSet, EntityMigrations>();
+        services.AddSingleton<PostGisGeoIndex>();
+        services.AddSingleton<IEntityChangeListener>(sp => sp.GetRequiredService<PostGisGeoIndex>());
         services.AddSingleton<EntityRepository>();
         services.AddSingleton<EntityService>();
 

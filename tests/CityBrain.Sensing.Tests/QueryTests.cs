@@ -96,10 +96,11 @@ public sealed class QueryTests
         Assert.Equal("binjiang,xixi", string.Join(",", Ids(far)));
     }
 
-    [Fact]
-    public async Task QueryEntities_GeoRelations_FollowTheGeometry()
+    [Theory]
+    [MemberData(nameof(TestStores.Kinds), MemberType = typeof(TestStores))]
+    public async Task QueryEntities_GeoRelations_FollowTheGeometry(string kind)
     {
-        await using var broker = await CityAsync(TestStores.Sqlite);
+        await using var broker = await CityAsync(kind);
         const string WestOfRiver = "[[[120.10,30.25],[120.18,30.25],[120.18,30.28],[120.10,30.28],[120.10,30.25]]]";
         var within = await broker.GetJsonAsync($"/entities?type=OffStreetParking&georel=within&geometry=Polygon&coordinates={WestOfRiver}");
         Assert.Equal("hubin,wulin", string.Join(",", Ids(within)));

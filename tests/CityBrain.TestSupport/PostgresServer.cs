@@ -7,7 +7,8 @@ namespace CityBrain.TestSupport;
 
 /// <summary>
 /// A throwaway PostgreSQL cluster started from the installed binaries (initdb, pg_ctl) on a free loopback
-/// port, once per test process, and removed when the process exits. PostgreSQL refuses to run as root, so
+/// port, once per test process, and removed when the process exits. Its databases may CREATE EXTENSION postgis
+/// (./test.sh installs PostGIS for the installed major version). PostgreSQL refuses to run as root, so
 /// as root the cluster belongs to the 'postgres' user.
 /// </summary>
 public sealed class PostgresServer
@@ -40,6 +41,23 @@ public sealed class PostgresServer
         await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
         await command.ExecuteNonQueryAsync(cancellationToken);
         return ConnectionString(name);
+    }
+
+    /// <summary>
+    /// Creates an empty database owned by a new role that is not a superuser, as a managed PostgreSQL hands out, and
+    /// answers a connection string logging in as that role: it may not CREATE EXTENSION postgis (not a trusted extension).
+    /// </summary>
+    public async Task<string> CreateDatabaseWithoutSuperuserAsync(CancellationToken cancellationToken = default)
+    {
+        var name = "t_" + Guid.NewGuid().ToString("N")[..16];
+        await using var connection = new NpgsqlConnection(ConnectionString("postgres"));
+        await connection.OpenAsync(cancellationToken);
+        foreach (var sql in new[] { $"CREATE ROLE {name} LOGIN NOSUPERUSER", $"CREATE DATABASE {name} OWNER {name}" })
+        {
+            await using var command = new NpgsqlCommand(sql, connection);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        return ConnectionString(name).Replace("Username=postgres", $"Username={name}", StringComparison.Ordinal);
     }
 
     private static PostgresServer Start()

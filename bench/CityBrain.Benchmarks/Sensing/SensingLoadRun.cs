@@ -13,9 +13,12 @@ using MQTTnet;
 namespace CityBrain.Benchmarks.Sensing;
 
 /// <summary>
-/// <c>sensing</c>: the NGSI-LD broker as devices and dashboards use it, on the real host over loopback HTTP (SQLite store):
-/// entity writes through batch upsert, entity updates through MQTT ingest (embedded broker, QoS 0 publishes), query
-/// latency at <c>--entities</c> (10,000 and then 100,000 by default) and the delay of an HTTP notification.
+/// <c>sensing</c>: the NGSI-LD broker as devices and dashboards use it, on the real host over loopback HTTP: entity writes
+/// through batch upsert, entity updates through MQTT ingest (embedded broker, QoS 0 publishes), query latency at
+/// <c>--entities</c> (10,000 and then 100,000 by default) and the delay of an HTTP notification. <c>--store</c> is
+/// <c>sqlite</c> (the default: a new file) or the connection string of an empty PostgreSQL database, where geo-queries run
+/// in PostGIS when the server has it and the role may create it, in memory otherwise (the host logs which). <c>--only geo</c>
+/// creates the entities and runs only the geo queries (near, within), to compare where geo-queries run in minutes.
 /// </summary>
 internal static class SensingLoadRun
 {
@@ -27,13 +30,21 @@ internal static class SensingLoadRun
         var large = args.Int("entities", 100_000);
         var messages = args.Int("messages", 100_000);
         var queries = args.Int("queries", 500);
+        var storeOption = args.Text("store") ?? "sqlite";
+        var geoOnly = args.Text("only") switch
+        {
+            null => false,
+            "geo" => true,
+            var other => throw new ArgumentException($"--only takes 'geo', not '{other}'"),
+        };
         var mqttPort = FreePort();
-        Console.WriteLine($"sensing load run: {Environment.ProcessorCount} cores, .NET {Environment.Version}; SQLite store, loopback HTTP, embedded MQTT broker");
-
         var data = Path.Combine(Path.GetTempPath(), "citybrain-bench-sensing-" + Guid.NewGuid().ToString("N")[..10]);
-        var app = CityBrainHost.Create(new HostSettings(data, "sqlite:" + Path.Combine(data, "citybrain.db"), "http://127.0.0.1:0"), builder =>
+        var store = storeOption == "sqlite" ? "sqlite:" + Path.Combine(data, "citybrain.db") : storeOption;
+        var app = CityBrainHost.Create(new HostSettings(data, store, "http://127.0.0.1:0"), builder =>
         {
             builder.Logging.ClearProviders();
+            // Only the line that says where geo-queries run (PostGIS or in memory), and warnings.
+            builder.Logging.AddSimpleConsole().AddFilter((category, level) => level >= LogLevel.Warning || category == typeof(CityBrain.Sensing.Geo.PostGisGeoIndex).FullName);
             builder.Configuration["Sensing:Open"] = "true";
             builder.Configuration["Sensing:EmbeddedMqttPort"] = mqttPort.ToString(CultureInfo.InvariantCulture);
         });
@@ -41,6 +52,7 @@ internal static class SensingLoadRun
         {
             await CityBrainHost.PrepareAsync(app, cancellationToken);
             await app.StartAsync(cancellationToken);
+            Console.WriteLine($"sensing load run: {Environment.ProcessorCount} cores, .NET {Environment.Version}; store {app.Services.GetRequiredService<CityBrain.Kernel.Storage.IOperationalStore>().Description}, loopback HTTP, embedded MQTT broker");
             var baseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             using var client = new HttpClient { BaseAddress = new Uri(baseUrl + "/ngsi-ld/v1/"), Timeout = TimeSpan.FromMinutes(5) };
 
@@ -52,7 +64,11 @@ internal static class SensingLoadRun
                 await UpsertAsync(client, loaded, size, round: 0, cancellationToken);
                 Report($"batch upsert, create {size - loaded:N0} entities ({Batch} a request)", size - loaded, watch.Elapsed);
                 loaded = size;
-                await QueriesAsync(client, size, queries, cancellationToken);
+                await QueriesAsync(client, size, queries, geoOnly, cancellationToken);
+            }
+            if (geoOnly)
+            {
+                return 0;
             }
             var update = Stopwatch.StartNew();
             await UpsertAsync(client, 0, loaded, round: 1, cancellationToken);
@@ -65,7 +81,10 @@ internal static class SensingLoadRun
         {
             await app.StopAsync(CancellationToken.None);
             await app.DisposeAsync();
-            Directory.Delete(data, recursive: true);
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
         }
         return 0;
     }
@@ -111,7 +130,7 @@ internal static class SensingLoadRun
 
     private static (double Lon, double Lat) Position(int i) => (120.05 + (i * 0.6180339887 % 1) * 0.2, 30.15 + (i * 0.7548776662 % 1) * 0.18);
 
-    private static async Task QueriesAsync(HttpClient client, int entities, int count, CancellationToken cancellationToken)
+    private static async Task QueriesAsync(HttpClient client, int entities, int count, bool geoOnly, CancellationToken cancellationToken)
     {
         var random = new Random(42);
         string Near()
@@ -119,18 +138,27 @@ internal static class SensingLoadRun
             var (lon, lat) = Position(random.Next(entities));
             return string.Create(CultureInfo.InvariantCulture, $"entities?type=TrafficFlowObserved&georel=near%3BmaxDistance%3D%3D1000&geometry=Point&coordinates=%5B{lon:F5},{lat:F5}%5D&limit=20");
         }
+        // A square of about 1 × 1 km (0.01° of longitude, 0.009° of latitude) around a detector.
+        string Within()
+        {
+            var (lon, lat) = Position(random.Next(entities));
+            return string.Create(CultureInfo.InvariantCulture,
+                $"entities?type=TrafficFlowObserved&georel=within&geometry=Polygon&coordinates=%5B%5B%5B{lon - 0.005:F5},{lat - 0.0045:F5}%5D,%5B{lon + 0.005:F5},{lat - 0.0045:F5}%5D,%5B{lon + 0.005:F5},{lat + 0.0045:F5}%5D,%5B{lon - 0.005:F5},{lat + 0.0045:F5}%5D,%5B{lon - 0.005:F5},{lat - 0.0045:F5}%5D%5D%5D&limit=20");
+        }
         var kinds = new (string Name, Func<string> Path)[]
         {
             ("by id", () => $"entities/urn:ngsi-ld:TrafficFlowObserved:d{random.Next(entities)}"),
             ("type + q (intensity range, district), limit 20", () => $"entities?type=TrafficFlowObserved&q=intensity%3E{random.Next(1900)}%3Bdistrict%3D%3D%223301{random.Next(13):D2}%22&limit=20"),
             ("geo: near, max 1 km, limit 20", Near),
+            ("geo: within a 1 km square, limit 20", Within),
             ("type, count=true, limit 1", () => "entities?type=TrafficFlowObserved&count=true&limit=1"),
             ($"another type ({CarParks:N0} car parks) + q, limit 20", () => $"entities?type=OffStreetParking&q=availableSpotNumber%3E{random.Next(400)}&limit=20"),
         };
-        foreach (var (name, path) in kinds)
+        foreach (var (name, path) in kinds.Where(k => !geoOnly || k.Name.StartsWith("geo:", StringComparison.Ordinal)))
         {
             var latencies = new List<double>(count);
             var processor = Process.GetCurrentProcess().TotalProcessorTime;
+            var server = PostgresProcessorTime();
             for (var i = 0; i < count; i++)
             {
                 var watch = Stopwatch.StartNew();
@@ -145,8 +173,10 @@ internal static class SensingLoadRun
             latencies.Sort();
             // Processor time per request (client and server share the process) is what a loaded machine disturbs least.
             var cpu = (Process.GetCurrentProcess().TotalProcessorTime - processor).TotalMilliseconds / count;
+            // PostGIS works in the PostgreSQL server's processes, which the line above does not see.
+            var serverCpu = (PostgresProcessorTime() - server).TotalMilliseconds / count;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"query at {entities:N0} entities, {name}: p50 {Percentile(latencies, 0.50):F2} ms, p99 {Percentile(latencies, 0.99):F2} ms, {cpu:F2} ms of processor time per request ({count} sequential requests)"));
+                $"query at {entities:N0} entities, {name}: p50 {Percentile(latencies, 0.50):F2} ms, p99 {Percentile(latencies, 0.99):F2} ms, {cpu:F2} ms of processor time per request + {serverCpu:F2} ms in PostgreSQL ({count} sequential requests)"));
         }
     }
 
@@ -227,6 +257,35 @@ internal static class SensingLoadRun
             $"notification delay (PATCH sent to HTTP receiver), 200 sequential changes: p50 {Percentile(delays, 0.50):F2} ms, p99 {Percentile(delays, 0.99):F2} ms"));
         listener.Stop();
         _ = receiving;
+    }
+
+    /// <summary>
+    /// User and system time of every process named postgres on this machine (/proc, clock ticks of 10 ms): the server's
+    /// share of a query. Zero on SQLite; includes other clusters' work, if any run here.
+    /// </summary>
+    private static TimeSpan PostgresProcessorTime()
+    {
+        long ticks = 0;
+        foreach (var directory in Directory.Exists("/proc") ? Directory.EnumerateDirectories("/proc") : [])
+        {
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(directory, "stat"));
+                var close = stat.LastIndexOf(')');
+                if (close < 0 || !stat.AsSpan(stat.IndexOf('(') + 1, close - stat.IndexOf('(') - 1).SequenceEqual("postgres"))
+                {
+                    continue;
+                }
+                // After "pid (comm) ", utime and stime are the 12th and 13th fields.
+                var fields = stat[(close + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                // The process ended meanwhile, or is not readable.
+            }
+        }
+        return TimeSpan.FromMilliseconds(ticks * 10);
     }
 
     private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];

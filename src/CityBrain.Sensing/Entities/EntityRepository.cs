@@ -27,7 +27,7 @@ internal interface IEntityChangeListener
 /// is acknowledged only after its transaction commits, so it survives a killed process; writes are serialised so
 /// that the memory and the store see them in one order. The memory is loaded from the store on first use.
 /// </summary>
-internal sealed class EntityRepository(IOperationalStore store, TimeProvider time, IEnumerable<IEntityChangeListener> listeners)
+internal sealed class EntityRepository(IOperationalStore store, TimeProvider time, IEnumerable<IEntityChangeListener> listeners, Geo.PostGisGeoIndex postGis)
 {
     public const string DefaultTenant = "";
 
@@ -70,7 +70,7 @@ internal sealed class EntityRepository(IOperationalStore store, TimeProvider tim
 
     /// <summary>
     /// The entities <paramref name="query"/> selects, looked up by id or through the type index when the query names
-    /// ids or types, so that only those candidates are tested.
+    /// ids or types, so that only those candidates are tested; a geo-query runs in PostGIS where the store has it.
     /// </summary>
     public async ValueTask<IEnumerable<EntityRecord>> MatchingAsync(string tenant, Queries.EntityQuery query, CancellationToken cancellationToken)
     {
@@ -78,6 +78,12 @@ internal sealed class EntityRepository(IOperationalStore store, TimeProvider tim
         if (!_tenants.TryGetValue(tenant, out var entities))
         {
             return [];
+        }
+        if (query.Geo is not null && await postGis.MatchingIdsAsync(tenant, query.Geo, cancellationToken) is { } geoIds)
+        {
+            // PostGIS decided the geo filter; the rest of the query is tested in memory on those entities only.
+            var rest = query with { Geo = null };
+            return geoIds.Select(id => entities.All.TryGetValue(id, out var e) ? e : null).OfType<EntityRecord>().Where(rest.Matches);
         }
         var candidates = query switch
         {

@@ -10,8 +10,6 @@ namespace CityBrain.Sensing.Geo;
 /// <summary>GeoJSON geometries (RFC 7946, WGS 84 longitude/latitude) read with NetTopologySuite, checked before they are stored.</summary>
 internal static class GeoJson
 {
-    private const double EarthRadiusMetres = 6_371_008.8;
-
     private static readonly JsonSerializerOptions Options = CreateOptions();
 
     public static readonly GeometryFactory Factory = new(new PrecisionModel(), 4326);
@@ -79,7 +77,7 @@ internal static class GeoJson
         }
     }
 
-    /// <summary>Great-circle distance in metres between the nearest points of two geometries.</summary>
+    /// <summary>Metres on the WGS 84 spheroid between the nearest points (in longitude/latitude) of two geometries.</summary>
     public static double DistanceMetres(Geometry a, Geometry b)
     {
         if (a.Intersects(b))
@@ -87,16 +85,6 @@ internal static class GeoJson
             return 0;
         }
         var nearest = DistanceOp.NearestPoints(a, b);
-        return Haversine(nearest[0], nearest[1]);
-    }
-
-    public static double Haversine(Coordinate a, Coordinate b)
-    {
-        var lat1 = a.Y * Math.PI / 180;
-        var lat2 = b.Y * Math.PI / 180;
-        var dLat = lat2 - lat1;
-        var dLon = (b.X - a.X) * Math.PI / 180;
-        var h = Math.Sin(dLat / 2) * Math.Sin(dLat / 2) + Math.Cos(lat1) * Math.Cos(lat2) * Math.Sin(dLon / 2) * Math.Sin(dLon / 2);
-        return 2 * EarthRadiusMetres * Math.Asin(Math.Min(1, Math.Sqrt(h)));
+        return Geodesic.DistanceMetres(nearest[0], nearest[1]);
     }
 }

@@ -6,6 +6,7 @@ using System.Text.Json.Nodes;
 using CityBrain.Kernel.Storage;
 using CityBrain.Sensing.Entities;
 using CityBrain.Sensing.Ld;
+using CityBrain.Sensing.Queries;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -252,8 +253,12 @@ internal sealed partial class Notifier(
                 continue;
             }
             _lastQueued[key] = now;
-            var matching = (await repository.AllAsync(subscription.Tenant, cancellationToken))
-                .Where(e => (subscription.Entities.Count == 0 || subscription.Entities.Any(s => s.Matches(e))) && (subscription.Q?.Matches(e) ?? true) && (subscription.Geo?.Matches(e) ?? true))
+            // The geoQ against stored entities: in PostGIS where the store has it, through the repository's query.
+            var candidates = subscription.Geo is { } geo
+                ? await repository.MatchingAsync(subscription.Tenant, new EntityQuery(null, null, null, null, geo, null), cancellationToken)
+                : await repository.AllAsync(subscription.Tenant, cancellationToken);
+            var matching = candidates
+                .Where(e => (subscription.Entities.Count == 0 || subscription.Entities.Any(s => s.Matches(e))) && (subscription.Q?.Matches(e) ?? true))
                 .Select(e => (JsonNode)Render(subscription, new EntityChanged(subscription.Tenant, null, e), now)).ToList();
             if (matching.Count == 0)
             {
