@@ -10,7 +10,7 @@ namespace CityBrain.Data;
 /// <summary>The data module's one registration point: the host calls AddData and MapData.</summary>
 public static class DataModule
 {
-    /// <summary>Registers the lake (DATA/lake/lake.duckdb), ingestion, catalog, governed queries and profiles. Needs the hub registered.</summary>
+    /// <summary>Registers the lake (DATA/lake/lake.duckdb), ingestion, catalog, governed queries (row by row and whole-dataset extracts for bulk work) and profiles. Needs the hub registered.</summary>
     public static IServiceCollection AddData(this IServiceCollection services, string dataDirectory)
     {
         services.TryAddSingleton(TimeProvider.System);
@@ -22,6 +22,8 @@ public static class DataModule
         services.AddSingleton<DataCatalog>();
         services.AddSingleton<ProfileIndex>();
         services.AddSingleton<GovernedQuery>();
+        services.AddSingleton<GovernedExtracts>();
+        services.AddSingleton<Hub.Sharing.IDatasetExtracts>(sp => sp.GetRequiredService<GovernedExtracts>());
         return services;
     }
 

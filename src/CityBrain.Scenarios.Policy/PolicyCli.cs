@@ -1,4 +1,3 @@
-using CityBrain.Hub.Audit;
 using CityBrain.Hub.Sharing;
 using CityBrain.Kernel.Errors;
 using CityBrain.Kernel.Storage;
@@ -55,19 +54,19 @@ public static class PolicyCli
 
     /// <summary>
     /// Matches one policy for one period and pays through the bank at <paramref name="bank"/>; then reconciles with its
-    /// statement. <paramref name="services"/> are the hub node's (operational store, grants, audit chain): the run is
-    /// refused unless the policy's grants are in force, and its reads are audited.
+    /// statement. <paramref name="services"/> are the hub node's (operational store, grants, the lake's governed reads): the
+    /// run is refused unless the policy's grants release every field it reads, and it reads the lake, never the raw files.
     /// </summary>
-    public static async Task<(PolicyRunSummary Run, ReconciliationReport Reconciliation)> RunAsync(IServiceProvider services, string cityDirectory, Uri bank,
+    public static async Task<(PolicyRunSummary Run, ReconciliationReport Reconciliation)> RunAsync(IServiceProvider services, Uri bank,
         string policyId, string period, ILogger logger, CancellationToken cancellationToken)
     {
         var policy = Find(policyId);
         var store = services.GetRequiredService<IOperationalStore>();
         var time = services.GetRequiredService<TimeProvider>();
-        var access = new PolicyAccess(services.GetRequiredService<IGrantLookup>(), services.GetRequiredService<IAuditLog>(), time);
+        var access = new PolicyAccess(services.GetRequiredService<IGrantLookup>(), services.GetRequiredService<IDatasetExtracts>(), time);
         using var http = new HttpClient { BaseAddress = bank, Timeout = TimeSpan.FromMinutes(1) };
         var provider = new HttpBankProvider(http, BankOptions.Default, time);
-        var run = await new PayoutRun(store, provider, time, logger).RunAsync(policy, period, cityDirectory, access, cancellationToken);
+        var run = await new PayoutRun(store, provider, time, logger).RunAsync(policy, period, access, cancellationToken);
         return (run, await Reconciliation.RunAsync(store, provider, cancellationToken));
     }
 

@@ -34,6 +34,7 @@ public static class PolicyModule
         services.AddSingleton<PolicyBank>();
         services.AddSingleton<CitizenPolicies>();
         services.AddSingleton<EnterprisePolicies>();
+        services.AddSingleton<Hub.Audit.IDataUseRecords, PolicyDataUses>(); // the citizen's data tracker lists the decisions about him or her
         services.AddEventBus(); // a disputed field of an appeal is published as PolicyDataDisputed
         return services;
     }

@@ -48,7 +48,7 @@ public sealed class PayoutTests(DemoCity city)
 
         public Kernel.Storage.IOperationalStore Store => Hub.Store;
 
-        public static async Task<Fixture> CreateAsync(string kind, DemoBankOptions bank, string cityDirectory, bool granted = true)
+        public static async Task<Fixture> CreateAsync(string kind, DemoBankOptions bank, string cityDirectory, bool granted = true, bool ingested = true)
         {
             var ct = TestContext.Current.CancellationToken;
             var store = await TestStores.CreateAsync(kind, ct);
@@ -58,7 +58,7 @@ public sealed class PayoutTests(DemoCity city)
             // The bank knows the city's residents' accounts, and the node checks accounts with it and pays confirmations through it.
             bank.CityDirectory ??= cityDirectory;
             var demoBank = await DemoBank.StartAsync(Path.Combine(data, "bank"), bank, ct);
-            var hub = await PolicyHub.StartAsync(data, kind == TestStores.Sqlite ? "sqlite:" + store.Connection : store.Connection, ct, demoBank.BaseUrl);
+            var hub = await PolicyHub.StartAsync(data, kind == TestStores.Sqlite ? "sqlite:" + store.Connection : store.Connection, ct, demoBank.BaseUrl, ingested);
             if (granted)
             {
                 Assert.True(await hub.GrantAllAsync(ct) > 0);
@@ -68,8 +68,17 @@ public sealed class PayoutTests(DemoCity city)
 
         public PayoutRun Run() => new(Store, Provider, TimeProvider.System, NullLogger.Instance);
 
-        public Task<PolicyRunSummary> RunAsync(PolicyDefinition policy, string period, string cityDirectory) =>
-            Run().RunAsync(policy, period, cityDirectory, Hub.Access, TestContext.Current.CancellationToken);
+        public Task<PolicyRunSummary> RunAsync(PolicyDefinition policy, string period) =>
+            Run().RunAsync(policy, period, Hub.Access, TestContext.Current.CancellationToken);
+
+        /// <summary>A client of the hub as the signed-in citizen <paramref name="residentId"/>.</summary>
+        public HttpClient Citizen(string residentId)
+        {
+            var token = Hub.App.Services.GetRequiredService<TokenService>().Issue(new Caller("citizen", HubRoles.Citizen, null, null, residentId), TimeSpan.FromMinutes(30));
+            var client = new HttpClient { BaseAddress = Hub.BaseAddress };
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            return client;
+        }
 
         public async Task<long> CountAsync(string sql)
         {
@@ -105,7 +114,7 @@ public sealed class PayoutTests(DemoCity city)
         var policy = Policy("dibao-monthly");
         var truth = city.Rows("truth/policy_eligible.csv").Where(r => r[0] == policy.Id).Select(r => r[1]).ToHashSet();
 
-        var run = await fixture.RunAsync(policy, "2025-12", city.CityDirectory);
+        var run = await fixture.RunAsync(policy, "2025-12");
         var statement = await fixture.Provider.StatementAsync(TestContext.Current.CancellationToken);
         var report = await Reconciliation.RunAsync(fixture.Store, fixture.Provider, TestContext.Current.CancellationToken);
 
@@ -135,7 +144,7 @@ public sealed class PayoutTests(DemoCity city)
         var filed = await PolicyGrants.RequestAsync(fixture.Hub.App.Services, fixture.Hub.BaseAddress, Token("mzj"), policy, ct);
         Assert.All(filed, need => Assert.Equal(RequestStatus.Pending, need.RequestStatus));
 
-        var none = await Assert.ThrowsAsync<BusinessRuleViolationException>(() => fixture.RunAsync(policy, "2025-12", city.CityDirectory));
+        var none = await Assert.ThrowsAsync<BusinessRuleViolationException>(() => fixture.RunAsync(policy, "2025-12"));
 
         Assert.Equal(409, none.Status);
         Assert.Contains("policy 'severe-disability-care' may not run", none.Message, StringComparison.Ordinal);
@@ -149,7 +158,7 @@ public sealed class PayoutTests(DemoCity city)
             using var decided = await owner.PostAsJsonAsync($"/api/hub/requests/{approvedNeed.RequestId}/decision", new { approve = true, days = 365, reason = "政策直达" }, ct);
             Assert.True(decided.IsSuccessStatusCode, await decided.Content.ReadAsStringAsync(ct));
         }
-        var some = await Assert.ThrowsAsync<BusinessRuleViolationException>(() => fixture.RunAsync(policy, "2025-12", city.CityDirectory));
+        var some = await Assert.ThrowsAsync<BusinessRuleViolationException>(() => fixture.RunAsync(policy, "2025-12"));
 
         Assert.DoesNotContain("mzj.disability", some.Message, StringComparison.Ordinal);
         Assert.All(policy.Needs.Where(d => d != "mzj.disability"), dataset => Assert.Contains(dataset, some.Message, StringComparison.Ordinal));
@@ -167,8 +176,8 @@ public sealed class PayoutTests(DemoCity city)
         await using var fixture = await Fixture.CreateAsync(kind, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 }, city.CityDirectory);
         var policy = Policy("severe-disability-care");
 
-        var first = await fixture.RunAsync(policy, "2025-12", city.CityDirectory);
-        var second = await fixture.RunAsync(policy, "2026-01", city.CityDirectory);
+        var first = await fixture.RunAsync(policy, "2025-12");
+        var second = await fixture.RunAsync(policy, "2026-01");
 
         Assert.True(first.Paid > 0 && second.Paid > 0);
         var reads = (await fixture.Hub.AuditAsync(ct)).Where(r => r.Action == "data.query" && r.Actor == "system:mzj-policy").ToList();
@@ -177,12 +186,21 @@ public sealed class PayoutTests(DemoCity city)
         Assert.Equal(policy.Needs.Concat(policy.Needs).Order(StringComparer.Ordinal), reads.Select(r => r.Resource!["dataset:".Length..]).Order(StringComparer.Ordinal));
         Assert.All(reads, r => Assert.Equal(PolicyGrants.Purpose, r.Purpose));
         Assert.Equal(["2025-12", "2026-01"], reads.Select(r => r.Detail["period"]).Distinct());
+        Assert.All(reads, r => Assert.Equal(policy.Id, r.Detail["policy"]));
+        // Each read names the fields it took (those the profiles read, nothing else), none masked, and all the rows.
         var disability = reads.First(r => r.Resource == "dataset:mzj.disability");
-        Assert.Equal("disability_grade", disability.Detail["fields"]);
+        Assert.Equal("idNumber,certificateNo,grade", disability.Detail["fields"]);
+        Assert.Equal("", disability.Detail["masked"]);
         Assert.Equal((File.ReadLines(Path.Combine(city.CityDirectory, "departments", "mzj", "disability.csv")).Count() - 1).ToString(CultureInfo.InvariantCulture), disability.Detail["rows"]);
-        Assert.Equal("dead", reads.First(r => r.Resource == "dataset:wjw.death_certificates").Detail["fields"]);
-        Assert.Contains("moved_out", reads.First(r => r.Resource == "dataset:gaj.rk").Detail["fields"], StringComparison.Ordinal);
-        Assert.All(reads, r => Assert.False(string.IsNullOrEmpty(r.Detail["grant"])));
+        Assert.Equal("person_id,death_time", reads.First(r => r.Resource == "dataset:wjw.death_certificates").Detail["fields"]);
+        // gaj.rk is read for the register's death mark and the date a registration moved out of the city, besides the rule's fields.
+        Assert.Equal("SFZH,XB,HKXZ,HJQH,SWBZ,SWRQ,QCRQ,QWQH", reads.First(r => r.Resource == "dataset:gaj.rk").Detail["fields"]);
+        var grants = fixture.Hub.App.Services.GetRequiredService<IGrantLookup>();
+        foreach (var read in reads)
+        {
+            var grant = await grants.FindActiveAsync("mzj-policy", read.Resource!, DateTimeOffset.UtcNow, ct);
+            Assert.Equal(grant!.Id, read.Detail["grant"]);
+        }
         Assert.Null((await fixture.Hub.VerifyAuditAsync(ct)).FirstProblem);
     }
 
@@ -202,7 +220,7 @@ public sealed class PayoutTests(DemoCity city)
         Assert.NotEmpty(gone);
         Assert.NotEmpty(stillHere);
 
-        var run = await fixture.RunAsync(policy, period, directory);
+        var run = await fixture.RunAsync(policy, period);
         var paid = (await fixture.Provider.StatementAsync(ct)).Select(s => s.Payee).ToHashSet();
         var decisions = new Dictionary<string, (string Status, string? Reason, string Snapshot)>();
         await using (var connection = await fixture.Store.OpenConnectionAsync(ct))
@@ -240,10 +258,10 @@ public sealed class PayoutTests(DemoCity city)
     {
         await using var fixture = await Fixture.CreateAsync(kind, Flaky, city.CityDirectory);
         var policy = Policy("severe-disability-care");
-        var first = await fixture.RunAsync(policy, "2025-12", city.CityDirectory);
+        var first = await fixture.RunAsync(policy, "2025-12");
 
-        var second = await fixture.RunAsync(policy, "2025-12", city.CityDirectory);
-        var nextMonth = await fixture.RunAsync(policy, "2026-01", city.CityDirectory);
+        var second = await fixture.RunAsync(policy, "2025-12");
+        var nextMonth = await fixture.RunAsync(policy, "2026-01");
 
         Assert.True(first.Paid > 0);
         Assert.Equal((0, first.Paid, 0m), (second.Paid, second.AlreadyPaid, second.Amount));
@@ -259,8 +277,8 @@ public sealed class PayoutTests(DemoCity city)
         var due = city.Rows("truth/policy_eligible.csv").Count(r => r[0] == policy.Id);
         Assert.True(due > 11);
 
-        var first = await fixture.RunAsync(policy, "2025", city.CityDirectory);
-        var second = await fixture.RunAsync(policy, "2026", city.CityDirectory);
+        var first = await fixture.RunAsync(policy, "2025");
+        var second = await fixture.RunAsync(policy, "2026");
 
         Assert.Equal((10, 36000m, due - 10), (first.Paid, first.Amount, first.OverBudget));
         Assert.Equal(0, second.Paid);
@@ -273,7 +291,7 @@ public sealed class PayoutTests(DemoCity city)
         await using var fixture = await Fixture.CreateAsync(TestStores.Sqlite, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 }, city.CityDirectory);
         var policy = Policy("stay-in-hangzhou");
 
-        var run = await fixture.RunAsync(policy, "once", city.CityDirectory);
+        var run = await fixture.RunAsync(policy, "once");
         var statement = await fixture.Provider.StatementAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(run.Eligible, run.Paid);
@@ -297,7 +315,7 @@ public sealed class PayoutTests(DemoCity city)
         using var citizen = fixture.Hub.Client(new Caller("citizen", HubRoles.Citizen, null, null, me));
         Task<HttpResponseMessage> ConfirmAsync(object body) => citizen.PostAsJsonAsync("/api/my/policies/payouts/confirm-account", body, ct);
 
-        var waiting = await fixture.RunAsync(policy, "2025-12", city.CityDirectory);
+        var waiting = await fixture.RunAsync(policy, "2025-12");
         Assert.Equal((truth.Count, 0), (waiting.Eligible, waiting.Paid));
         var account = await citizen.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/my/policies/payouts/account", ct);
         var onFile = DemoBank.AccountNumber(me, 0);
@@ -333,9 +351,9 @@ public sealed class PayoutTests(DemoCity city)
         var statement = await BankStatementAsync(fixture.Bank, ct);
         var line = Assert.Single(statement);
         Assert.Equal((PayoutRun.PayoutId(policy.Id, "2025-12", me), me, mine, 1500m), (line.Key, line.Payee, line.Account, line.Amount));
-        var again = await fixture.RunAsync(policy, "2025-12", city.CityDirectory);
-        var nextMonth = await fixture.RunAsync(policy, "2026-01", city.CityDirectory);
-        var repeat = await fixture.RunAsync(policy, "2026-01", city.CityDirectory);
+        var again = await fixture.RunAsync(policy, "2025-12");
+        var nextMonth = await fixture.RunAsync(policy, "2026-01");
+        var repeat = await fixture.RunAsync(policy, "2026-01");
         Assert.Equal((0, 1, 0), (again.Paid, nextMonth.Paid, repeat.Paid));
         statement = await BankStatementAsync(fixture.Bank, ct);
         Assert.Equal([me, me], statement.Select(s => s.Payee));
@@ -368,8 +386,8 @@ public sealed class PayoutTests(DemoCity city)
         // An employer that stay-in-hangzhou pays through, preferably one the refund also pays.
         var employers = eligible["stay-in-hangzhou"].GroupBy(id => employerOf[id]).OrderByDescending(g => refunded.Contains(g.Key)).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
         var (uscc, employees) = (employers[0].Key, employers[0].ToList());
-        var stay = await fixture.RunAsync(Policy("stay-in-hangzhou"), "once", city.CityDirectory);
-        var refund = await fixture.RunAsync(Policy("stable-employment-refund"), "2025", city.CityDirectory);
+        var stay = await fixture.RunAsync(Policy("stay-in-hangzhou"), "once");
+        var refund = await fixture.RunAsync(Policy("stable-employment-refund"), "2025");
         Assert.True(stay.Paid > 0 && refund.Paid > 0);
         using var enterprise = fixture.Hub.Client(new Caller("enterprise", HubRoles.Enterprise, null, null, null, uscc));
 
@@ -407,7 +425,7 @@ public sealed class PayoutTests(DemoCity city)
         var ct = TestContext.Current.CancellationToken;
         var citizen = fixture.Hub.App.Services.GetRequiredService<CitizenPolicies>();
 
-        var waiting = await fixture.RunAsync(policy, "2025-12", city.CityDirectory);
+        var waiting = await fixture.RunAsync(policy, "2025-12");
         Assert.Equal((truth.Count, 0), (waiting.Eligible, waiting.Paid));
         Assert.Equal(truth.Count, await fixture.CountAsync("SELECT COUNT(*) FROM policy_payouts WHERE status = 'awaiting-confirmation'"));
         Assert.Empty(await fixture.Provider.StatementAsync(ct));
@@ -416,9 +434,9 @@ public sealed class PayoutTests(DemoCity city)
         var again = await citizen.ConfirmAccountAsync(truth[0], new AccountChoice(true, null, null, null), ct);
         Assert.Equal((1, 1, 0, 0), (confirmed.Released, confirmed.PaidNow, again.Released, again.PaidNow));
 
-        var next = await fixture.RunAsync(policy, "2025-12", city.CityDirectory);
-        var nextMonth = await fixture.RunAsync(policy, "2026-01", city.CityDirectory);
-        var repeat = await fixture.RunAsync(policy, "2026-01", city.CityDirectory);
+        var next = await fixture.RunAsync(policy, "2025-12");
+        var nextMonth = await fixture.RunAsync(policy, "2026-01");
+        var repeat = await fixture.RunAsync(policy, "2026-01");
 
         // Paid at confirmation; the one confirmation covers later periods too; nobody else is paid, and a repeated run pays no one twice.
         Assert.Equal((0, 1, 0), (next.Paid, nextMonth.Paid, repeat.Paid));
@@ -433,5 +451,100 @@ public sealed class PayoutTests(DemoCity city)
 
         Assert.Equal(2, await citizen.MarkReadAsync(truth[0], ct));
         Assert.All(await citizen.NotificationsAsync(truth[0], ct), n => Assert.True(n.Read));
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Run_GrantLeavesOutOneFieldAndMasksAnother_RefusedNamingDatasetsAndFieldsAndNothingReadOrPaid(string kind)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var fixture = await Fixture.CreateAsync(kind, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 }, city.CityDirectory, granted: false);
+        var policy = Policy("severe-disability-care");
+        var tokens = fixture.Hub.App.Services.GetRequiredService<TokenService>();
+        string Token(string unit) => tokens.Issue(new Caller($"operator@{unit}", HubRoles.UnitOperator, unit, null, null), TimeSpan.FromMinutes(30));
+        var filed = await PolicyGrants.RequestAsync(fixture.Hub.App.Services, fixture.Hub.BaseAddress, Token("mzj"), policy, ct);
+        // Every owner approves; 民政 leaves the certificate number out of the disability grant, 公安 releases the resident ID only masked.
+        foreach (var need in filed)
+        {
+            var unit = need.Dataset.Split('.')[0];
+            var fields = ProfileBuilder.Fields[need.Dataset];
+            object decision = need.Dataset switch
+            {
+                "mzj.disability" => new { approve = true, days = 365, fields = fields.Where(f => f != "certificateNo").ToArray(), reason = "政策直达" },
+                "gaj.rk" => new { approve = true, days = 365, fields = fields.Where(f => f != "SFZH").ToArray(), maskedFields = new[] { "SFZH" }, reason = "政策直达" },
+                _ => new { approve = true, days = 365, reason = "政策直达" },
+            };
+            using var owner = new HttpClient { BaseAddress = fixture.Hub.BaseAddress };
+            owner.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Token(unit));
+            using var decided = await owner.PostAsJsonAsync($"/api/hub/requests/{need.RequestId}/decision", decision, ct);
+            Assert.True(decided.IsSuccessStatusCode, await decided.Content.ReadAsStringAsync(ct));
+        }
+
+        var refused = await Assert.ThrowsAsync<BusinessRuleViolationException>(() => fixture.RunAsync(policy, "2025-12"));
+
+        Assert.Equal(409, refused.Status);
+        Assert.Contains("on mzj.disability does not include the field certificateNo", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("on gaj.rk releases SFZH only masked", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("rsj.persons", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await fixture.CountAsync("SELECT COUNT(*) FROM policy_decisions"));
+        Assert.Equal(0, await fixture.CountAsync("SELECT COUNT(*) FROM policy_payouts"));
+        Assert.Empty(await fixture.Provider.StatementAsync(ct));
+        Assert.DoesNotContain(await fixture.Hub.AuditAsync(ct), r => r.Actor == "system:mzj-policy" && r.Action == "data.query");
+    }
+
+    [Fact]
+    public async Task Run_LakeHasNotIngestedTheData_RefusedSayingWhichDatasetAndWhatToDo()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var fixture = await Fixture.CreateAsync(TestStores.Sqlite, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 }, city.CityDirectory, ingested: false);
+
+        var refused = await Assert.ThrowsAsync<BusinessRuleViolationException>(() => fixture.RunAsync(Policy("severe-disability-care"), "2025-12"));
+
+        Assert.Equal(409, refused.Status);
+        Assert.Contains("gaj.rk has not been ingested into the lake yet", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("citybrain serve", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(0, await fixture.CountAsync("SELECT COUNT(*) FROM policy_decisions"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Match_EveryShippedPolicyFromTheLakeUnderTheDemoGrants_ExactlyTheGroundTruth(string kind)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var fixture = await Fixture.CreateAsync(kind, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 }, city.CityDirectory);
+        var asOf = await GroundTruthCheck.AsOfAsync(city.CityDirectory, ct);
+        var results = await GroundTruthCheck.RunAsync(city.CityDirectory, PolicyLoader.Shipped(), policy => fixture.Hub.Access.MatchAsync(policy, "check", asOf, ct), ct);
+
+        Assert.Equal(10, results.Count);
+        Assert.All(results, r =>
+        {
+            Assert.True(r.Truth > 0, $"{r.Policy}: the demo city should have beneficiaries");
+            Assert.True(r.Missed.Count == 0 && r.Wrong.Count == 0, $"{r.Policy}: missed {r.Missed.Count}, wrongly found {r.Wrong.Count}");
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task GetMyDataAccess_AfterARun_ListsThePolicyDecisionAboutTheBeneficiaryAndNoneAboutOthers(string kind)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var fixture = await Fixture.CreateAsync(kind, new DemoBankOptions { FailureRate = 0, TimeoutRate = 0 }, city.CityDirectory);
+        var policy = Policy("severe-disability-care");
+        var beneficiary = city.Rows("truth/policy_eligible.csv").First(r => r[0] == policy.Id)[1];
+        var outsider = city.Rows("truth/residents.csv").Select(r => r[0]).First(id => !city.Rows("departments/mzj/disability.csv").Any(d => d.Contains(id)));
+
+        await fixture.RunAsync(policy, "2025-12");
+        using var mine = fixture.Citizen(beneficiary);
+        var accesses = (await mine.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/my/data-access", ct)).EnumerateArray().ToList();
+        using var theirs = fixture.Citizen(outsider);
+        var others = (await theirs.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/my/data-access", ct)).EnumerateArray().ToList();
+
+        var decision = Assert.Single(accesses, a => a.GetProperty("action").GetString() == "policy.decision");
+        Assert.Equal("system:mzj-policy", decision.GetProperty("accessor").GetString());
+        Assert.Equal("policy:severe-disability-care", decision.GetProperty("resource").GetString());
+        Assert.Equal(PolicyGrants.Purpose, decision.GetProperty("purpose").GetString());
+        Assert.Equal("eligible for 2025-12", decision.GetProperty("status").GetString());
+        Assert.Contains("disability_grade", decision.GetProperty("fields").EnumerateArray().Select(f => f.GetString()));
+        Assert.DoesNotContain(others, a => a.GetProperty("action").GetString() == "policy.decision");
     }
 }

@@ -196,7 +196,8 @@ public sealed class PolicyApiTests(DemoCity city) : IAsyncLifetime
             Datasets = [new DatasetSpec
             {
                 Code = "mzj.disability", Unit = "mzj", Name = "残疾人", UpdateFrequency = "daily", Sharing = "conditional",
-                Fields = [new FieldSpec { Name = "idNumber", Level = "sensitive-personal", Mask = "resident-id" }, new FieldSpec { Name = "grade", Level = "personal" }],
+                Fields = [new FieldSpec { Name = "idNumber", Level = "sensitive-personal", Mask = "resident-id" }, new FieldSpec { Name = "name", Level = "personal", Mask = "name" },
+                    new FieldSpec { Name = "grade", Level = "personal" }, new FieldSpec { Name = "certificateNo", Level = "personal" }],
             }],
         }, new Caller("admin", HubRoles.Admin, "dsj", null, null), ct);
         var mzj = Client(HubRoles.UnitOperator, unit: "mzj");
@@ -218,6 +219,8 @@ public sealed class PolicyApiTests(DemoCity city) : IAsyncLifetime
         var request = await mzj.GetFromJsonAsync<JsonElement>($"/api/hub/requests/{requestId}", ct);
         Assert.Equal("mzj-policy", request.GetProperty("consumer").GetString());
         Assert.Equal("policy-direct-reach", request.GetProperty("purpose").GetString());
+        // The fields the profiles read from the dataset, not the name beside them (data minimisation).
+        Assert.Equal(["idNumber", "certificateNo", "grade"], request.GetProperty("fields").EnumerateArray().Select(f => f.GetString()));
         Assert.False((await NeedAsync("mzj.disability")).GetProperty("granted").GetBoolean());
 
         using var approved = await mzj.PostAsJsonAsync($"/api/hub/requests/{requestId}/decision", new { approve = true, days = 365, reason = "政策直达" }, ct);
@@ -376,10 +379,11 @@ public sealed class PolicyApiTests(DemoCity city) : IAsyncLifetime
         using var http = new HttpClient { BaseAddress = bank.BaseUrl };
         var provider = new HttpBankProvider(http, new BankOptions(TimeSpan.FromSeconds(5), 1, TimeSpan.FromMilliseconds(5)), TimeProvider.System);
         // Granted as `serve` grants the demo city's policies (a second call files nothing new).
-        await PolicyHub.CatalogAsync(_app.Services, ct);
+        await PolicyHub.CatalogAsync(_app.Services, city.CityDirectory, ct);
+        await PolicyHub.IngestAsync(_app.Services, _baseAddress, city.CityDirectory, ct);
         await Grants.PolicyGrants.RequestDemoGrantsAsync(_app.Services, _baseAddress, ct);
         return await new PayoutRun(_app.Services.GetRequiredService<Kernel.Storage.IOperationalStore>(), provider, TimeProvider.System, NullLogger.Instance)
-            .RunAsync(policy, "2025-12", city.CityDirectory, PolicyHub.AccessOf(_app.Services), ct);
+            .RunAsync(policy, "2025-12", PolicyHub.AccessOf(_app.Services), ct);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Text.Json;
 using CityBrain.Host;
 using CityBrain.Hub.Audit;
@@ -18,8 +19,9 @@ namespace CityBrain.Scenarios.Policy.Tests;
 internal sealed record AuditRow(string Action, string Actor, string? Resource, string? Purpose, IReadOnlyDictionary<string, string?> Detail);
 
 /// <summary>
-/// The real host started on loopback over a test store, with the departments' datasets in the hub's catalog, so that a
-/// policy's grants are filed and approved through the hub's sharing API exactly as `serve` does for the demo city.
+/// The real host (hub and lake) started on loopback over a test store, with the departments' datasets in the hub's catalog
+/// and in the lake, so that a policy's grants are filed and approved through the hub's sharing API exactly as `serve` does
+/// for the demo city, and a run reads the lake under them.
 /// </summary>
 internal sealed class PolicyHub : IAsyncDisposable
 {
@@ -42,10 +44,11 @@ internal sealed class PolicyHub : IAsyncDisposable
     public PolicyAccess Access => AccessOf(App.Services);
 
     /// <summary>
-    /// Starts the host on <paramref name="store"/> (a store connection as `--store` takes it) with the catalog in place; no
-    /// grants yet. <paramref name="bank"/>: the bank the node checks accounts with and pays confirmations through.
+    /// Starts the host on <paramref name="store"/> (a store connection as `--store` takes it) with the catalog in place and,
+    /// unless <paramref name="ingested"/> is false, the city's department datasets in the lake; no grants yet.
+    /// <paramref name="bank"/>: the bank the node checks accounts with and pays confirmations through.
     /// </summary>
-    public static async Task<PolicyHub> StartAsync(string dataDirectory, string store, CancellationToken cancellationToken, Uri? bank = null)
+    public static async Task<PolicyHub> StartAsync(string dataDirectory, string store, CancellationToken cancellationToken, Uri? bank = null, bool ingested = true)
     {
         var app = CityBrainHost.Create(new HostSettings(dataDirectory, store, "http://127.0.0.1:0"), builder =>
         {
@@ -56,25 +59,56 @@ internal sealed class PolicyHub : IAsyncDisposable
         });
         await CityBrainHost.PrepareAsync(app, cancellationToken);
         await app.StartAsync(cancellationToken);
-        await CatalogAsync(app.Services, cancellationToken);
-        return new PolicyHub(app, new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()));
+        var hub = new PolicyHub(app, new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()));
+        var city = Path.Combine(dataDirectory, "city");
+        await CatalogAsync(app.Services, city, cancellationToken);
+        if (ingested)
+        {
+            await IngestAsync(app.Services, hub.BaseAddress, city, cancellationToken);
+        }
+        return hub;
     }
 
-    /// <summary>The departments' units and the datasets a run reads, registered in the hub's catalog (two fields each: the run reads the city's files).</summary>
-    public static Task CatalogAsync(IServiceProvider services, CancellationToken cancellationToken) =>
+    /// <summary>The departments' units and the datasets a run reads, registered in the hub's catalog with the fields of their files.</summary>
+    public static Task CatalogAsync(IServiceProvider services, string cityDirectory, CancellationToken cancellationToken) =>
         services.GetRequiredService<IRegistryAdmin>().ApplyAsync(new RegistryManifest
         {
             Units = [.. Units.Select(u => new UnitSpec { Code = u, Name = u, DivisionCode = "330100" })],
             Datasets = [.. ProfileBuilder.Datasets.Select(d => new DatasetSpec
             {
                 Code = d, Unit = d.Split('.')[0], Name = d, UpdateFrequency = "daily", Sharing = "conditional",
-                Fields = [new FieldSpec { Name = "id", Level = "sensitive-personal", Mask = "resident-id" }, new FieldSpec { Name = "value", Level = "personal" }],
+                Fields = [.. File.ReadLines(DepartmentFile(cityDirectory, d)).First().Split(',').Select(f => new FieldSpec { Name = f, Level = "personal" })],
             })],
         }, new Caller("admin", HubRoles.Admin, "dsj", null, null), cancellationToken);
 
-    /// <summary>The run's way to the hub in <paramref name="services"/>: the grants it must hold and the audit chain it writes to.</summary>
+    /// <summary>
+    /// Each department uploads its file of the city into the lake (POST /api/data/uploads/{code}, as the owning unit's
+    /// operator): the lake then holds what the departments' systems hold, as `serve` pulls it through the hub.
+    /// </summary>
+    public static async Task IngestAsync(IServiceProvider services, Uri baseAddress, string cityDirectory, CancellationToken cancellationToken)
+    {
+        var tokens = services.GetRequiredService<TokenService>();
+        foreach (var dataset in ProfileBuilder.Datasets)
+        {
+            var unit = dataset.Split('.')[0];
+            using var client = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromMinutes(2) };
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer",
+                tokens.Issue(new Caller($"operator@{unit}", HubRoles.UnitOperator, unit, null, null), TimeSpan.FromMinutes(10)));
+            await using var file = File.OpenRead(DepartmentFile(cityDirectory, dataset));
+            using var uploaded = await client.PostAsync($"/api/data/uploads/{dataset}?format=csv", new StreamContent(file), cancellationToken);
+            if (!uploaded.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"uploading {dataset} failed: {await uploaded.Content.ReadAsStringAsync(cancellationToken)}");
+            }
+        }
+    }
+
+    private static string DepartmentFile(string cityDirectory, string dataset) =>
+        Path.Combine(cityDirectory, "departments", dataset.Split('.')[0], dataset.Split('.')[1] + ".csv");
+
+    /// <summary>The run's way to the hub in <paramref name="services"/>: the grants it must hold and the lake's governed reads.</summary>
     public static PolicyAccess AccessOf(IServiceProvider services) =>
-        new(services.GetRequiredService<IGrantLookup>(), services.GetRequiredService<IAuditLog>(), TimeProvider.System);
+        new(services.GetRequiredService<IGrantLookup>(), services.GetRequiredService<IDatasetExtracts>(), TimeProvider.System);
 
     /// <summary>Every shipped policy's requests filed and approved by the owning units, as `serve` does; answers the grants made.</summary>
     public Task<int> GrantAllAsync(CancellationToken cancellationToken) => PolicyGrants.RequestDemoGrantsAsync(App.Services, BaseAddress, cancellationToken);

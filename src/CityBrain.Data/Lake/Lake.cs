@@ -23,7 +23,15 @@ internal sealed class Lake : IDisposable
         Directory.CreateDirectory(Path.Combine(lakeDirectory, VersionFilesFolder));
         _connectionString = "Data Source=" + FilePath;
         using var connection = new DuckDBConnection(_connectionString);
-        connection.Open();
+        try
+        {
+            connection.Open();
+        }
+        catch (DuckDBException e) when (e.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
+        {
+            // DuckDB lets one process at a time open the file: a second one (a CLI verb beside a running serve) is told so, not crashed.
+            throw new Kernel.Errors.ProblemException(409, "The lake is in use", $"the lake {FilePath} is open in another process (a running citybrain serve on this data folder?); stop it, or wait until it lets go of the lake, and try again");
+        }
         Execute(connection, LakeSchema.Sql);
         // Quality and classification keep their tables beside the datasets they judge (docs/data-quality.md).
         Execute(connection, Quality.QualityStore.Schema);

@@ -46,7 +46,7 @@ internal static class PolicyCommand
 
         var bank = new Option<Uri?>("--bank") { Description = "The bank's base URL; default: the demo bank, started on a loopback port with its ledger in DATA/bank" };
         var bankLatency = new Option<int>("--bank-latency-ms") { Description = "Demo bank only: time each payment call takes", DefaultValueFactory = _ => 0 };
-        var run = new Command("run", "Match one policy for one period and pay everyone eligible once, through the bank; prints one JSON object. Refused (exit 2) unless the policy's grants are in force in the data folder's hub (serve files and approves them for the demo); every dataset read is audited");
+        var run = new Command("run", "Match one policy for one period and pay everyone eligible once, through the bank; prints one JSON object. Refused (exit 2) unless the policy's grants are in force in the data folder's hub (serve files and approves them for the demo); it reads the datasets from the data folder's lake (serve ingests the demo city's on start), each read audited");
         run.Options.Add(id);
         run.Options.Add(period);
         run.Options.Add(bank);
@@ -62,7 +62,7 @@ internal static class PolicyCommand
                 ? await DemoBank.StartAsync(host.DataDirectory, new DemoBankOptions { Latency = TimeSpan.FromMilliseconds(result.GetValue(bankLatency)), CityDirectory = DemoCity.CityDirectory(host.DataDirectory) }, cancellationToken)
                 : null;
             using var logs = LoggerFactory.Create(logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
-            var (summary, reconciliation) = await PolicyCli.RunAsync(app.Services, DemoCity.CityDirectory(host.DataDirectory), result.GetValue(bank) ?? demoBank!.BaseUrl,
+            var (summary, reconciliation) = await PolicyCli.RunAsync(app.Services, result.GetValue(bank) ?? demoBank!.BaseUrl,
                 result.GetValue(id)!, result.GetValue(period)!, logs.CreateLogger("CityBrain.Scenarios.Policy"), cancellationToken);
             Console.WriteLine(JsonSerializer.Serialize(new
             {

@@ -18,7 +18,10 @@ internal static class AuditApi
 
     public sealed record InclusionProof(AuditRecord Record, CheckpointView Checkpoint, int LeafIndex, int TreeSize, IReadOnlyList<string> AuditPath, bool Verified);
 
-    /// <summary>One access to a citizen's data: who, which fields (in clear and masked), when, why.</summary>
+    /// <summary>
+    /// One access to a citizen's data: who, which fields (in clear and masked), when, why. <c>Seq</c> is the audit record's;
+    /// 0 for a decision a module recorded about the citizen (<see cref="IDataUseRecords"/>, e.g. a policy run's).
+    /// </summary>
     public sealed record DataAccess(long Seq, DateTimeOffset At, string Accessor, string Action, string? Resource, string? Purpose,
         IReadOnlyList<string> Fields, IReadOnlyList<string> MaskedFields, string? Status);
 
@@ -100,7 +103,8 @@ internal static class AuditApi
         return TypedResults.Text(key.ExportSubjectPublicKeyInfoPem(), "application/x-pem-file");
     }
 
-    private static async Task<Ok<List<DataAccess>>> MyDataAccess(HttpContext context, IOperationalStore store, HubKeyring keyring, CancellationToken cancellationToken)
+    private static async Task<Ok<List<DataAccess>>> MyDataAccess(HttpContext context, IOperationalStore store, HubKeyring keyring, IEnumerable<IDataUseRecords> modules,
+        CancellationToken cancellationToken)
     {
         var caller = Caller.From(context.User);
         if (caller.Role != HubRoles.Citizen || caller.ResidentId is null)
@@ -114,12 +118,18 @@ internal static class AuditApi
             FROM hub_audit_subjects s JOIN hub_audit a ON a.seq = s.seq
             WHERE s.subject = @subject ORDER BY a.seq DESC LIMIT 1000
             """, new { subject = keyring.HashSubject(caller.ResidentId) }, cancellationToken: cancellationToken));
-        return TypedResults.Ok(rows.Select(r =>
+        var accesses = rows.Select(r =>
         {
             var detail = r.Detail is null ? null : JsonSerializer.Deserialize<Dictionary<string, string?>>(r.Detail);
             return new DataAccess(r.Seq, DateTimeOffset.FromUnixTimeMilliseconds(r.At), r.Actor, r.Action, r.Resource, r.Purpose,
                 Split(detail, "fields"), Split(detail, "maskedFields"), detail?.GetValueOrDefault("status"));
-        }).ToList());
+        }).ToList();
+        foreach (var module in modules)
+        {
+            accesses.AddRange((await module.ForResidentAsync(caller.ResidentId, cancellationToken))
+                .Select(u => new DataAccess(0, u.At, u.Accessor, u.Action, u.Resource, u.Purpose, u.Fields, [], u.Status)));
+        }
+        return TypedResults.Ok(accesses.OrderByDescending(a => a.At).ThenByDescending(a => a.Seq).ToList());
     }
 
     private static List<string> Split(Dictionary<string, string?>? detail, string key) =>

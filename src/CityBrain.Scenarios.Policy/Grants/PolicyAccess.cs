@@ -1,51 +1,91 @@
-using System.Globalization;
-using CityBrain.Hub.Audit;
 using CityBrain.Hub.Sharing;
 using CityBrain.Kernel.Errors;
+using CityBrain.Scenarios.Policy.Matching;
 using CityBrain.Scenarios.Policy.Rules;
 
 namespace CityBrain.Scenarios.Policy.Grants;
 
-/// <summary>One dataset a run read: how many rows, under which grant.</summary>
-internal sealed record DatasetRead(string Dataset, long Rows, Grant Grant);
-
 /// <summary>
 /// A policy run as an ordinary hub consumer: it goes ahead only while the policy system holds a grant in force for every
-/// dataset the policy needs (<see cref="PolicyDefinition.Needs"/>, the same state GET /api/policy/policies shows), and
-/// every dataset it read goes to the hub's audit chain as a governed query does ("data.query", the consumer system,
-/// the purpose, the fields, the row count).
+/// dataset the policy needs (<see cref="PolicyDefinition.Needs"/>, the same state GET /api/policy/policies shows) that
+/// releases in clear every field the profiles read from it (<see cref="ProfileBuilder.Fields"/>); it then reads each
+/// dataset from the lake through the hub's governed read (<see cref="IDatasetExtracts"/>), which applies the grant field
+/// by field and writes one audit record per read (grant, fields, rows, purpose, policy and period).
 /// </summary>
-internal sealed class PolicyAccess(IGrantLookup grants, IAuditLog audit, TimeProvider time)
+internal sealed class PolicyAccess(IGrantLookup grants, IDatasetExtracts lake, TimeProvider time)
 {
-    /// <summary>The grant for each needed dataset; refuses the run (409) naming the policy and every dataset without one.</summary>
-    public async Task<IReadOnlyDictionary<string, Grant>> RequireGrantsAsync(PolicyDefinition policy, CancellationToken cancellationToken)
+    /// <summary>
+    /// Refuses the run (409) before anything is read, naming the policy and every dataset without a grant and every field
+    /// a grant leaves out or releases only masked.
+    /// </summary>
+    public async Task RequireGrantsAsync(PolicyDefinition policy, CancellationToken cancellationToken)
     {
         var found = await PolicyGrants.FindGrantsAsync(grants, time.GetUtcNow(), policy, cancellationToken);
+        var problems = new List<string>();
         var missing = found.Where(f => f.Grant is null).Select(f => f.Dataset).ToList();
         if (missing.Count > 0)
         {
-            throw new BusinessRuleViolationException("PolicyRunsOnlyUnderItsGrants",
-                $"policy '{policy.Id}' may not run: its system {PolicyGrants.SystemOf(policy)} holds no grant in force for {string.Join(", ", missing)}; " +
-                $"file the requests (POST /api/policy/policies/{policy.Id}/requests) and have the owning units approve them");
+            problems.Add($"its system {PolicyGrants.SystemOf(policy)} holds no grant in force for {string.Join(", ", missing)}");
         }
-        return found.ToDictionary(f => f.Dataset, f => f.Grant!, StringComparer.Ordinal);
+        foreach (var (dataset, grant) in found.Where(f => f.Grant is not null))
+        {
+            var needed = ProfileBuilder.Fields[dataset];
+            var absent = needed.Where(f => !grant!.Fields.Contains(f) && !grant.MaskedFields.Contains(f)).ToList();
+            var masked = needed.Where(grant!.MaskedFields.Contains).ToList();
+            if (absent.Count > 0)
+            {
+                problems.Add($"grant {grant.Id} on {dataset} does not include the field{(absent.Count > 1 ? "s" : "")} {string.Join(", ", absent)}");
+            }
+            if (masked.Count > 0)
+            {
+                problems.Add($"grant {grant.Id} on {dataset} releases {string.Join(", ", masked)} only masked, and the rules need {(masked.Count > 1 ? "them" : "it")} in clear");
+            }
+        }
+        if (problems.Count > 0)
+        {
+            throw new BusinessRuleViolationException("PolicyRunsOnlyUnderItsGrants",
+                $"policy '{policy.Id}' may not run: {string.Join("; ", problems)}; " +
+                $"file the requests (POST /api/policy/policies/{policy.Id}/requests) and have the owning units approve these fields in clear");
+        }
     }
 
-    /// <summary>One audit record per dataset read. A whole-dataset read filters on no subject, so, like a governed query without a subject filter, it names none.</summary>
-    public async Task AuditReadsAsync(PolicyDefinition policy, string period, IReadOnlyList<DatasetRead> reads, CancellationToken cancellationToken)
+    /// <summary>
+    /// The policy's matches as judged on <paramref name="judgedOn"/>, from the lake: the grants checked first (nothing read
+    /// when one falls short), each needed dataset read under its grant (audited by the lake with the policy and
+    /// <paramref name="period"/>), the profiles built from the reads, and the policy's SQL run over them.
+    /// </summary>
+    public async Task<IReadOnlyList<Match>> MatchAsync(PolicyDefinition policy, string period, DateOnly judgedOn, CancellationToken cancellationToken)
     {
-        foreach (var read in reads)
+        await RequireGrantsAsync(policy, cancellationToken);
+        // The reads hold personal data: they live only as long as the matching, in a folder of this run's own.
+        var folder = Path.Combine(Path.GetTempPath(), "citybrain-policy-run-" + Guid.NewGuid().ToString("N"));
+        try
         {
-            var fields = policy.ReadFields.Where(f => f.Datasets.Contains(read.Dataset, StringComparer.Ordinal)).Select(f => f.Name);
-            await audit.AppendAsync(new AuditEntry("data.query", "system:" + PolicyGrants.SystemOf(policy), "dataset:" + read.Dataset, PolicyGrants.Purpose, null,
-                new Dictionary<string, string?>
-                {
-                    ["fields"] = string.Join(",", fields),
-                    ["rows"] = read.Rows.ToString(CultureInfo.InvariantCulture),
-                    ["grant"] = read.Grant.Id,
-                    ["policy"] = policy.Id,
-                    ["period"] = period,
-                }), cancellationToken);
+            var files = await ReadAsync(policy, period, folder, cancellationToken);
+            await using var duck = await ProfileBuilder.OpenReadsAsync(files, cancellationToken);
+            await ProfileBuilder.BuildAsync(duck, judgedOn, cancellationToken);
+            return await PolicyMatcher.MatchAsync(duck, policy, judgedOn, cancellationToken);
         }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Each needed dataset read from the lake under its grant into <paramref name="folder"/>: dataset → Parquet file (the benchmark times this step alone).</summary>
+    internal async Task<IReadOnlyDictionary<string, string>> ReadAsync(PolicyDefinition policy, string period, string folder, CancellationToken cancellationToken)
+    {
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var dataset in policy.Needs)
+        {
+            var fields = ProfileBuilder.Fields[dataset];
+            var read = await lake.ExtractAsync(new ExtractRequest(PolicyGrants.SystemOf(policy), dataset, fields, fields, PolicyGrants.Purpose, folder,
+                new Dictionary<string, string?> { ["policy"] = policy.Id, ["period"] = period }), cancellationToken);
+            files[dataset] = read.File;
+        }
+        return files;
     }
 }

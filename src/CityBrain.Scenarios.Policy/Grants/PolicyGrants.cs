@@ -4,6 +4,7 @@ using System.Text.Json;
 using CityBrain.Hub.Registry;
 using CityBrain.Hub.Security;
 using CityBrain.Hub.Sharing;
+using CityBrain.Scenarios.Policy.Matching;
 using CityBrain.Scenarios.Policy.Rules;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -96,11 +97,18 @@ public static class PolicyGrants
                 states.Add(state with { Problem = $"{state.Dataset} is not in the catalog yet: the data bureau ingests it first" });
                 continue;
             }
+            var undeclared = ProfileBuilder.Fields[state.Dataset].Where(f => !dataset.Fields.Any(d => d.Name == f)).ToList();
+            if (undeclared.Count > 0)
+            {
+                states.Add(state with { Problem = $"{state.Dataset} in the catalog has no field {string.Join(", ", undeclared)}, which the profiles read" });
+                continue;
+            }
             using var filed = await client.PostAsJsonAsync("/api/hub/requests", new
             {
                 consumer = system,
                 resource = state.Resource,
-                fields = dataset.Fields.Select(f => f.Name).ToArray(),
+                // The fields the profiles read from it, no more (data minimisation): the owner grants them in clear or refuses.
+                fields = ProfileBuilder.Fields[state.Dataset].ToArray(),
                 purpose = Purpose,
                 legalBasis = policy.Basis ?? policy.Name,
                 days = Days,

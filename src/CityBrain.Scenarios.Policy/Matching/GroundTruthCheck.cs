@@ -13,18 +13,26 @@ internal sealed record CheckResult(string Policy, int Truth, int Found, int True
 /// </summary>
 internal static class GroundTruthCheck
 {
+    /// <summary>Every policy matched on the city's department files (the developer's check: no grants, no lake).</summary>
     public static async Task<IReadOnlyList<CheckResult>> RunAsync(string cityDirectory, IReadOnlyList<PolicyDefinition> policies, CancellationToken cancellationToken)
     {
         var asOf = await AsOfAsync(cityDirectory, cancellationToken);
+        await using var connection = await ProfileBuilder.OpenCityAsync(cityDirectory, cancellationToken);
+        await ProfileBuilder.BuildAsync(connection, asOf, cancellationToken);
+        return await RunAsync(cityDirectory, policies, policy => PolicyMatcher.MatchAsync(connection, policy, asOf, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Every policy matched by <paramref name="match"/> on the city's as-of date, against the truth.</summary>
+    public static async Task<IReadOnlyList<CheckResult>> RunAsync(string cityDirectory, IReadOnlyList<PolicyDefinition> policies,
+        Func<PolicyDefinition, Task<IReadOnlyList<Match>>> match, CancellationToken cancellationToken)
+    {
         var truth = (await File.ReadAllLinesAsync(Path.Combine(cityDirectory, "truth", "policy_eligible.csv"), cancellationToken)).Skip(1)
             .Select(l => l.Split(',')).GroupBy(p => p[0], p => p[1], StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.ToHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
-        await using var connection = await ProfileBuilder.OpenCityAsync(cityDirectory, cancellationToken);
-        await ProfileBuilder.BuildAsync(connection, asOf, cancellationToken);
         var results = new List<CheckResult>();
         foreach (var policy in policies)
         {
-            var matches = await PolicyMatcher.MatchAsync(connection, policy, asOf, cancellationToken);
+            var matches = await match(policy);
             var found = matches.Where(m => !m.Blocked).Select(m => m.Subject).ToHashSet(StringComparer.Ordinal);
             var expected = truth.GetValueOrDefault(policy.Id) ?? [];
             var hits = found.Count(expected.Contains);

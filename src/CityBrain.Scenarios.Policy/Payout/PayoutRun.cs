@@ -30,26 +30,13 @@ internal sealed partial class PayoutRun(IOperationalStore store, IPaymentProvide
     public int Parallelism { get; init; } = 8;
 
     /// <summary>
-    /// Checks the policy's grants first (refused with nothing read, decided or paid when one is missing), then matches,
-    /// audits each dataset read, and pays.
+    /// Matches the policy from the lake under its grants (refused with nothing read, decided or paid when a dataset or a
+    /// field is not granted; each read audited by the lake), then pays.
     /// </summary>
-    public async Task<PolicyRunSummary> RunAsync(PolicyDefinition policy, string period, string cityDirectory, PolicyAccess access, CancellationToken cancellationToken)
+    public async Task<PolicyRunSummary> RunAsync(PolicyDefinition policy, string period, PolicyAccess access, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
-        var judgedOn = policy.ReferenceDate(period);
-        var grants = await access.RequireGrantsAsync(policy, cancellationToken);
-        IReadOnlyList<Match> matches;
-        var reads = new List<DatasetRead>();
-        await using (var duck = await ProfileBuilder.OpenCityAsync(cityDirectory, cancellationToken))
-        {
-            await ProfileBuilder.BuildAsync(duck, judgedOn, cancellationToken);
-            matches = await PolicyMatcher.MatchAsync(duck, policy, judgedOn, cancellationToken);
-            foreach (var (dataset, grant) in grants)
-            {
-                reads.Add(new DatasetRead(dataset, await ProfileBuilder.CountRowsAsync(duck, dataset, cancellationToken), grant));
-            }
-        }
-        await access.AuditReadsAsync(policy, period, reads, cancellationToken);
+        var matches = await access.MatchAsync(policy, period, policy.ReferenceDate(period), cancellationToken);
         return await PayAsync(policy, period, matches, started, cancellationToken);
     }
 

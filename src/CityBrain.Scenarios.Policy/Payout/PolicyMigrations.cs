@@ -56,5 +56,9 @@ internal sealed class PolicyMigrations : IMigrationSet
             ALTER TABLE policy_account_confirmations ADD COLUMN account TEXT;
             ALTER TABLE policy_account_confirmations ADD COLUMN account_masked TEXT;
             """),
+        // The citizen's data tracker lists the decisions about one resident (Grants/PolicyDataUses).
+        new("policy", 6, "decisions by subject", """
+            CREATE INDEX policy_decisions_subject ON policy_decisions (subject);
+            """),
     ];
 }

@@ -49,17 +49,29 @@ public sealed class PolicyPortalBrowserTests : IAsyncLifetime
         _node = await HubNode.StartAsync(TestStores.Sqlite, builder => builder.Configuration["Policy:BankUrl"] = _bank.BaseUrl.ToString());
         _city = Path.Combine(_node.DataDirectory, "city");
         Directory.CreateSymbolicLink(_city, city);
-        // A policy runs only under its grants: the departments' datasets in the catalog, then every policy's requests
-        // filed and approved by the owning units, as `serve` does for the demo city.
+        // A policy runs only under its grants and reads the lake: the departments' datasets in the catalog and uploaded
+        // into the lake by their owning units, then every policy's requests filed and approved by the owning units, as
+        // `serve` does for the demo city.
         await _node.Services.GetRequiredService<IRegistryAdmin>().ApplyAsync(new RegistryManifest
         {
             Units = [.. PolicyDatasets.Select(d => d.Split('.')[0]).Distinct().Select(u => new UnitSpec { Code = u, Name = u, DivisionCode = "330100" })],
             Datasets = [.. PolicyDatasets.Select(d => new DatasetSpec
             {
                 Code = d, Unit = d.Split('.')[0], Name = d, UpdateFrequency = "daily", Sharing = "conditional",
-                Fields = [new FieldSpec { Name = "id", Level = "sensitive-personal", Mask = "resident-id" }],
+                Fields = [.. File.ReadLines(DepartmentFile(d)).First().Split(',').Select(f => new FieldSpec { Name = f, Level = "personal" })],
             })],
         }, new Caller("admin", HubRoles.Admin, "dsj", null, null), CancellationToken.None);
+        var tokens = _node.Services.GetRequiredService<TokenService>();
+        foreach (var dataset in PolicyDatasets)
+        {
+            var unit = dataset.Split('.')[0];
+            using var owner = new HttpClient { BaseAddress = _node.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+            owner.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+                tokens.Issue(new Caller($"operator@{unit}", HubRoles.UnitOperator, unit, null, null), TimeSpan.FromMinutes(10)));
+            await using var file = File.OpenRead(DepartmentFile(dataset));
+            using var uploaded = await owner.PostAsync($"/api/data/uploads/{dataset}?format=csv", new StreamContent(file));
+            Assert.True(uploaded.IsSuccessStatusCode, await uploaded.Content.ReadAsStringAsync());
+        }
         Assert.True(await PolicyGrants.RequestDemoGrantsAsync(_node.Services, _node.BaseAddress, CancellationToken.None) > 0);
         _chromium = await Chromium.LaunchAsync();
     }
@@ -216,6 +228,8 @@ public sealed class PolicyPortalBrowserTests : IAsyncLifetime
 
     private static string Mask(string id) => id[..6] + new string('*', 8) + id[14..];
 
+    private string DepartmentFile(string dataset) => Path.Combine(_city, "departments", dataset.Split('.')[0], dataset.Split('.')[1] + ".csv");
+
     private IEnumerable<string[]> Rows(string path) => File.ReadLines(Path.Combine(_city, path)).Skip(1).Select(l => l.Split(','));
 
     private static bool Valid(string id) => id.Length == 18 && ResidentId.ComputeCheckCharacter(id.AsSpan(0, 17)) == id[17];
@@ -223,7 +237,7 @@ public sealed class PolicyPortalBrowserTests : IAsyncLifetime
     /// <summary>A policy's payout run for the period, as `citybrain policy run` does it, against the node's store and the demo bank.</summary>
     private async Task<Scenarios.Policy.Payout.PolicyRunSummary> RunAsync(string policy, string period, CancellationToken ct)
     {
-        var (run, _) = await PolicyCli.RunAsync(_node.Services, _city, _bank.BaseUrl, policy, period, NullLogger.Instance, ct);
+        var (run, _) = await PolicyCli.RunAsync(_node.Services, _bank.BaseUrl, policy, period, NullLogger.Instance, ct);
         return run;
     }
 
