@@ -82,10 +82,11 @@ internal sealed class Chromium : IAsyncDisposable
         await page.FillAsync("#userName", userName);
         await page.FillAsync("#password", password);
         await page.ClickAsync("#login");
-        // Signed in once the browser is sent on: what the next page shows is waited for by the caller's own assertions
-        // (waiting here for the whole cockpit to load took over 30 s when every test assembly ran at once).
+        // Signed in once the browser is sent on and the landing page runs interactively: a click on the prerendered page
+        // would be lost when its live connection takes over. Generous: under CI load the cockpit took over 30 s to load.
         await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal),
             new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 90_000 });
+        await page.Locator("[data-interactive='true']").WaitForAsync(new LocatorWaitForOptions { Timeout = 90_000 });
     }
 
     /// <summary>

@@ -151,6 +151,8 @@ public sealed class TrafficBrowserTests : IAsyncLifetime
         await page.FillAsync("#password", "leader-demo");
         await page.ClickAsync("#login");
         await Expect(page.Locator("[data-testid='cockpit-title']")).ToContainTextAsync("城市驾驶舱");
+        // A click on the prerendered menu would be undone when the page's live connection takes over.
+        await page.Locator("[data-interactive='true']").WaitForAsync(new LocatorWaitForOptions { Timeout = 90_000 });
         return page;
     }
 
