@@ -1,4 +1,6 @@
+using CityBrain.Host;
 using CityBrain.Scenarios.Policy.Grants;
+using Microsoft.Data.Sqlite;
 
 namespace CityBrain.Scenarios.Policy.Tests;
 
@@ -61,6 +63,26 @@ public sealed class PolicyRunFoldersTests : IDisposable
         using var run = folders.Create();
 
         Assert.Equal([run.Path], Directory.GetDirectories(folders.Root));
+    }
+
+    [Fact]
+    public async Task HostStart_ADeadRunsFolderLeft_RemovedBeforeServing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var dead = Path.Combine(new PolicyRunFolders(_data, TimeProvider.System).Root, "dead-run");
+        Directory.CreateDirectory(dead);
+        File.WriteAllText(Path.Combine(dead, "owner.lock"), "");
+        File.WriteAllText(Path.Combine(dead, "gaj.rk.parquet"), "reads");
+
+        await using (var app = CityBrainHost.Create(new HostSettings(_data, "sqlite:" + Path.Combine(_data, "citybrain.db"), "http://127.0.0.1:0")))
+        {
+            await CityBrainHost.PrepareAsync(app, ct);
+            await app.StartAsync(ct);
+
+            Assert.False(Directory.Exists(dead));
+            await app.StopAsync(ct);
+        }
+        SqliteConnection.ClearAllPools();
     }
 
     public void Dispose()
