@@ -1,0 +1,95 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace CityBrain.Sensing.Tests.Conformance;
+
+/// <summary>ETSI NGSI-LD test suite, ContextInformation/Provision/Entities (GS CIM 009 clauses 5.6.1 and 5.6.6), ported.</summary>
+public sealed class EntityProvisionConformanceTests
+{
+    public static TheoryData<string, string> CreatableBuildings => new()
+    {
+        { "001_01_01", "minimal" },
+        { "001_01_02", "simple-properties" },
+        { "001_01_03", "relationship-of-property" },
+        { "001_01_04", "location" },
+        { "001_01_05", "non-core-geoproperty" },
+    };
+
+    private static JsonObject BuildingOf(string sample, string id) => sample switch
+    {
+        "minimal" => EtsiSuite.MinimalBuilding(id),
+        "simple-properties" => EtsiSuite.BuildingWithProperties(id),
+        "relationship-of-property" => EtsiSuite.BuildingWithRelationshipOfProperty(id),
+        "location" => EtsiSuite.BuildingWithLocation(id),
+        _ => EtsiSuite.BuildingWithOwnGeoProperty(id),
+    };
+
+    // 001_01_01 sends the minimal entity as application/json (no context needed); the others as application/ld+json.
+    [Theory]
+    [Trait("etsi", "001_01")]
+    [MemberData(nameof(CreatableBuildings))]
+    public async Task Etsi001_01_CreateEntity_ValidPayload_CreatedAndRetrievedAsSent(string etsiCase, string sample)
+    {
+        await using var suite = await EtsiSuite.StartAsync();
+        var id = EtsiSuite.NewId("Building");
+        var entity = BuildingOf(sample, id);
+        var plainJson = etsiCase == "001_01_01";
+        using var created = plainJson
+            ? await suite.SendAsync(HttpMethod.Post, "/entities", entity.ToJsonString(), "application/json")
+            : await suite.SendAsync(HttpMethod.Post, "/entities", suite.AsLd(entity), EtsiSuite.LdJson);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Empty(await created.Content.ReadAsStringAsync());
+        Assert.EndsWith("/ngsi-ld/v1/entities/" + Uri.EscapeDataString(id), created.Headers.Location!.ToString());
+        var retrieved = plainJson
+            ? await suite.GetJsonAsync("/entities/" + id, "application/json", withContext: false)
+            : await suite.GetJsonAsync("/entities/" + id);
+        EtsiSuite.AssertSameEntity(entity, retrieved);
+    }
+
+    [Theory]
+    [Trait("etsi", "001_02")]
+    [InlineData("001_02_01", """{"id": "urn:ngsi-ld:Building:invalid-json", "type": "Building" """, "InvalidRequest")]
+    [InlineData("001_02_02", "", "InvalidRequest")]
+    [InlineData("001_02_03", """{"id": "urn:ngsi-ld:Building:no-context", "type": "Building"}""", "BadRequestData")]
+    [InlineData("001_02_04", """{"id": "urn:ngsi-ld:Building:bad-type", "type": "Building with spaces", "@context": ["https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld"]}""", "BadRequestData")]
+    public async Task Etsi001_02_CreateEntity_InvalidRequest_Answers400WithErrorType(string etsiCase, string body, string errorType)
+    {
+        await using var suite = await EtsiSuite.StartAsync();
+        using var response = await suite.SendAsync(HttpMethod.Post, "/entities", body, EtsiSuite.LdJson);
+        await EtsiSuite.AssertProblemAsync(response, 400, errorType, etsiCase);
+    }
+
+    [Fact]
+    [Trait("etsi", "002_01_01")]
+    public async Task Etsi002_01_01_DeleteEntity_Existing_Answers204ThenGone()
+    {
+        await using var suite = await EtsiSuite.StartAsync();
+        var id = EtsiSuite.NewId("Building");
+        await suite.CreateAsync(EtsiSuite.BuildingWithProperties(id));
+
+        using var deleted = await suite.Client.DeleteAsync("/ngsi-ld/v1/entities/" + id);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Empty(await deleted.Content.ReadAsStringAsync());
+        using var lookup = await suite.GetAsync("/entities/" + id);
+        Assert.Equal(HttpStatusCode.NotFound, lookup.StatusCode);
+    }
+
+    [Fact]
+    [Trait("etsi", "002_02_01")]
+    public async Task Etsi002_02_01_DeleteEntity_IdNotAUri_AnswersBadRequestData()
+    {
+        await using var suite = await EtsiSuite.StartAsync();
+        using var response = await suite.Client.DeleteAsync("/ngsi-ld/v1/entities/thisisaninvaliduri");
+        await EtsiSuite.AssertProblemAsync(response, 400, "BadRequestData");
+    }
+
+    [Fact]
+    [Trait("etsi", "002_03_01")]
+    public async Task Etsi002_03_01_DeleteEntity_Unknown_AnswersResourceNotFound()
+    {
+        await using var suite = await EtsiSuite.StartAsync();
+        using var response = await suite.Client.DeleteAsync("/ngsi-ld/v1/entities/" + EtsiSuite.NewId("Building"));
+        await EtsiSuite.AssertProblemAsync(response, 404, "ResourceNotFound");
+    }
+}
