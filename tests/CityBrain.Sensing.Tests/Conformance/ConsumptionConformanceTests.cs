@@ -74,4 +74,22 @@ public sealed class ConsumptionConformanceTests
         using var response = await suite.GetAsync("/entities/" + EtsiSuite.NewId("Building"), "application/xml");
         Assert.Equal(HttpStatusCode.NotAcceptable, response.StatusCode);
     }
+
+    [Fact]
+    [Trait("etsi", "019_01_03")]
+    public async Task Etsi019_01_03_QueryEntities_ByIdPattern_AnswersMatchingEntities()
+    {
+        await using var suite = await EtsiSuite.StartAsync();
+        var ids = new[] { EtsiSuite.NewId("Building"), EtsiSuite.NewId("Building") };
+        foreach (var id in ids)
+        {
+            await suite.CreateAsync(EtsiSuite.MinimalBuilding(id));
+        }
+        await suite.CreateAsync(EtsiSuite.Vehicle(EtsiSuite.NewId("Vehicle")));
+
+        var type = Uri.EscapeDataString(EtsiSuite.Vocabulary + "Building");
+        var pattern = Uri.EscapeDataString("urn:ngsi-ld:Building:.*");
+        var found = await suite.GetJsonAsync($"/entities?idPattern={pattern}&type={type}", "application/json", withContext: false);
+        Assert.Equal(ids.Order(), found.AsArray().Select(e => e!["id"]!.GetValue<string>()).Order());
+    }
 }

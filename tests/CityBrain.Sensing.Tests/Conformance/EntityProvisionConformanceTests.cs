@@ -92,4 +92,59 @@ public sealed class EntityProvisionConformanceTests
         using var response = await suite.Client.DeleteAsync("/ngsi-ld/v1/entities/" + EtsiSuite.NewId("Building"));
         await EtsiSuite.AssertProblemAsync(response, 404, "ResourceNotFound");
     }
+
+    [Fact]
+    [Trait("etsi", "054_01_01")]
+    public async Task Etsi054_01_01_ReplaceEntity_Existing_Answers204AndKeepsCreatedAt()
+    {
+        await using var suite = await EtsiSuite.StartAsync();
+        var id = EtsiSuite.NewId("Building");
+        await suite.CreateAsync(EtsiSuite.BuildingWithProperties(id));
+        var before = await suite.GetJsonAsync($"/entities/{id}?options=sysAttrs");
+
+        var replacement = EtsiSuite.BuildingWithRelationship(id);
+        using var replaced = await suite.SendAsync(HttpMethod.Put, "/entities/" + id, replacement.ToJsonString(), "application/json", withContext: true);
+
+        Assert.Equal(HttpStatusCode.NoContent, replaced.StatusCode);
+        Assert.Empty(await replaced.Content.ReadAsStringAsync());
+        var after = await suite.GetJsonAsync($"/entities/{id}?options=sysAttrs");
+        Assert.Equal(before["createdAt"]!.GetValue<string>(), after["createdAt"]!.GetValue<string>());
+        Assert.Null(after["airQualityLevel"]);
+        Assert.Equal("urn:ngsi-ld:City:Hangzhou", after["locatedAt"]!["object"]!.GetValue<string>());
+    }
+
+    [Fact]
+    [Trait("etsi", "056_01_02")]
+    public async Task Etsi056_01_02_MergeEntity_SimpleProperties_ChangesThoseAndKeepsTheRest()
+    {
+        await using var suite = await EtsiSuite.StartAsync();
+        var id = EtsiSuite.NewId("Building");
+        await suite.CreateAsync(EtsiSuite.BuildingWithProperties(id));
+
+        var fragment = new JsonObject { ["almostFull"] = new JsonObject { ["type"] = "Property", ["value"] = true }, ["speed"] = new JsonObject { ["type"] = "Property", ["value"] = 0 } };
+        using var merged = await suite.SendAsync(HttpMethod.Patch, "/entities/" + id, suite.AsLd(fragment), EtsiSuite.LdJson);
+
+        Assert.Equal(HttpStatusCode.NoContent, merged.StatusCode);
+        var expected = EtsiSuite.BuildingWithProperties(id);
+        expected["almostFull"] = new JsonObject { ["type"] = "Property", ["value"] = true };
+        expected["speed"] = new JsonObject { ["type"] = "Property", ["value"] = 0 };
+        EtsiSuite.AssertSameEntity(expected, await suite.GetJsonAsync("/entities/" + id));
+    }
+
+    [Fact]
+    [Trait("etsi", "056_01_04")]
+    public async Task Etsi056_01_04_MergeEntity_OnlyAPropertyValue_KeepsItsOtherMembers()
+    {
+        await using var suite = await EtsiSuite.StartAsync();
+        var id = EtsiSuite.NewId("Building");
+        await suite.CreateAsync(EtsiSuite.BuildingWithProperties(id));
+
+        var fragment = new JsonObject { ["airQualityLevel"] = new JsonObject { ["value"] = 9 } };
+        using var merged = await suite.SendAsync(HttpMethod.Patch, "/entities/" + id, suite.AsLd(fragment), EtsiSuite.LdJson);
+
+        Assert.Equal(HttpStatusCode.NoContent, merged.StatusCode);
+        var expected = EtsiSuite.BuildingWithProperties(id);
+        expected["airQualityLevel"]!["value"] = 9;
+        EtsiSuite.AssertSameEntity(expected, await suite.GetJsonAsync("/entities/" + id));
+    }
 }

@@ -154,7 +154,7 @@ public sealed class EtsiSuite : IAsyncDisposable
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(accept));
         if (withContext)
         {
-            request.Headers.Add("Link", $"<{ContextUrl}>; rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\"");
+            request.Headers.Add("Link", ContextLink);
         }
         return await Client.SendAsync(request);
     }
@@ -167,11 +167,18 @@ public sealed class EtsiSuite : IAsyncDisposable
         return JsonNode.Parse(text)!;
     }
 
-    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string body, string contentType)
+    /// <summary>A request with a body; with <paramref name="withContext"/> the suite's context goes in the Link header.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string body, string contentType, bool withContext = false)
     {
         using var request = new HttpRequestMessage(method, "/ngsi-ld/v1" + path) { Content = Broker.Json(body, contentType) };
+        if (withContext)
+        {
+            request.Headers.Add("Link", ContextLink);
+        }
         return await Client.SendAsync(request);
     }
+
+    private string ContextLink => $"<{ContextUrl}>; rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\"";
 
     /// <summary>The suite's ProblemDetails check: the status, the NGSI-LD error type, and a title.</summary>
     public static async Task AssertProblemAsync(HttpResponseMessage response, int status, string errorType, string etsiCase = "")
