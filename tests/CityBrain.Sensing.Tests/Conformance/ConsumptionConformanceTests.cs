@@ -92,4 +92,56 @@ public sealed class ConsumptionConformanceTests
         var found = await suite.GetJsonAsync($"/entities?idPattern={pattern}&type={type}", "application/json", withContext: false);
         Assert.Equal(ids.Order(), found.AsArray().Select(e => e!["id"]!.GetValue<string>()).Order());
     }
+
+    [Fact]
+    [Trait("etsi", "019_04_01")]
+    public async Task Etsi019_04_01_QueryEntities_KeyValues_AnswersSimplifiedEntities()
+    {
+        await using var suite = await EtsiSuite.StartAsync();
+        var ids = new[] { EtsiSuite.NewId("Building"), EtsiSuite.NewId("Building"), EtsiSuite.NewId("Building") };
+        foreach (var id in ids)
+        {
+            await suite.CreateAsync(EtsiSuite.BuildingWithProperties(id));
+        }
+
+        var type = Uri.EscapeDataString(EtsiSuite.Vocabulary + "Building");
+        var found = await suite.GetJsonAsync($"/entities?id={ids[0]},{ids[1]}&type={type}&options=keyValues", "application/json", withContext: false);
+        var byId = found.AsArray().ToDictionary(e => e!["id"]!.GetValue<string>());
+        Assert.Equal(ids[..2].Order(), byId.Keys.Order());
+        foreach (var id in ids[..2])
+        {
+            var expected = new JsonObject
+            {
+                ["id"] = id,
+                ["type"] = EtsiSuite.Vocabulary + "Building",
+                [EtsiSuite.Vocabulary + "airQualityLevel"] = 4,
+                [EtsiSuite.Vocabulary + "subCategory"] = new JsonArray("tourism"),
+                [EtsiSuite.Vocabulary + "almostFull"] = false,
+            };
+            EtsiSuite.AssertSameEntity(expected, byId[id]!);
+        }
+    }
+
+    [Fact]
+    [Trait("etsi", "019_05_01")]
+    public async Task Etsi019_05_01_QueryEntities_AcceptGeoJson_AnswersFeatureCollection()
+    {
+        await using var suite = await EtsiSuite.StartAsync();
+        var ids = new[] { EtsiSuite.NewId("Building"), EtsiSuite.NewId("Building") };
+        foreach (var id in ids)
+        {
+            await suite.CreateAsync(EtsiSuite.BuildingWithLocation(id));
+        }
+
+        var collection = await suite.GetJsonAsync($"/entities?id={ids[0]},{ids[1]}&type=Building", "application/geo+json");
+        Assert.Equal("FeatureCollection", collection["type"]!.GetValue<string>());
+        var features = collection["features"]!.AsArray();
+        Assert.Equal(ids.Order(), features.Select(f => f!["id"]!.GetValue<string>()).Order());
+        Assert.All(features, f =>
+        {
+            Assert.Equal("Feature", f!["type"]!.GetValue<string>());
+            Assert.Equal("""{"type":"Point","coordinates":[120.1551,30.2741]}""", f["geometry"]!.ToJsonString());
+            Assert.Equal("Building", f["properties"]!["type"]!.GetValue<string>());
+        });
+    }
 }
