@@ -75,4 +75,34 @@ public sealed class SubscriptionConformanceTests
         using var response = await suite.GetAsync($"/subscriptions/urn:ngsi-ld:Subscription:{Guid.NewGuid():N}", "application/xml");
         Assert.Equal(HttpStatusCode.NotAcceptable, response.StatusCode);
     }
+
+    [Fact]
+    [Trait("etsi", "046_01_01")]
+    public async Task Etsi046_01_01_ActiveSubscription_EntityUpdated_NotifiesWithTheSubscribersTerms()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        await using var suite = await EtsiSuite.StartAsync();
+        var entityId = EtsiSuite.NewId("Building");
+        await suite.CreateAsync(EtsiSuite.BuildingWithProperties(entityId));
+        var subscriptionId = $"urn:ngsi-ld:Subscription:{Guid.NewGuid():N}";
+        var subscription = Subscription(subscriptionId);
+        subscription["entities"] = new JsonArray(new JsonObject { ["id"] = entityId, ["type"] = "Building" });
+        subscription["isActive"] = true;
+        subscription["notification"]!["endpoint"]!["uri"] = receiver.Url;
+        using (var created = await suite.SendAsync(HttpMethod.Post, "/subscriptions", suite.AsLd(subscription), EtsiSuite.LdJson))
+        {
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        }
+
+        var fragment = new JsonObject { ["airQualityLevel"] = new JsonObject { ["type"] = "Property", ["value"] = 5 } };
+        using (var updated = await suite.SendAsync(HttpMethod.Patch, $"/entities/{entityId}/attrs", suite.AsLd(fragment), EtsiSuite.LdJson))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, updated.StatusCode);
+        }
+
+        var notification = (await receiver.WaitForAsync(1))[0];
+        Assert.Equal(subscriptionId, notification["subscriptionId"]!.GetValue<string>());
+        Assert.Equal(entityId, notification["data"]![0]!["id"]!.GetValue<string>());
+        Assert.Equal(5, notification["data"]![0]!["airQualityLevel"]!["value"]!.GetValue<int>());
+    }
 }
