@@ -44,4 +44,17 @@ public sealed class DiscoveryConformanceTests
         var expected = new[] { "airQualityLevel", "almostFull", "subCategory" }.Select(a => prefix + a).Order();
         Assert.True(expected.SequenceEqual(list["attributeList"]!.AsArray().Select(a => a!.GetValue<string>()).Order()), $"{etsiCase}: {list["attributeList"]?.ToJsonString()}");
     }
+
+    // The entities' type is the suite's Building; asked for without a @context, "Building" expands to the core
+    // default vocabulary, which names no stored type.
+    [Fact]
+    [Trait("etsi", "024_01_01")]
+    public async Task Etsi024_01_01_RetrieveType_ShortNameWithoutContext_AnswersResourceNotFound()
+    {
+        await using var suite = await EtsiSuite.StartAsync();
+        await suite.CreateAsync(EtsiSuite.BuildingWithProperties(EtsiSuite.NewId("Building")));
+        await suite.CreateAsync(EtsiSuite.BuildingWithProperties(EtsiSuite.NewId("Building")));
+        using var response = await suite.GetAsync("/types/Building", "application/json", withContext: false);
+        await EtsiSuite.AssertProblemAsync(response, 404, "ResourceNotFound");
+    }
 }

@@ -147,4 +147,75 @@ public sealed class EntityProvisionConformanceTests
         expected["airQualityLevel"]!["value"] = 9;
         EtsiSuite.AssertSameEntity(expected, await suite.GetJsonAsync("/entities/" + id));
     }
+
+    private const string GpsDataset = "urn:ngsi-ld:Dataset:gps";
+
+    /// <summary>A Vehicle whose speed has two instances: the default one (50) and the GPS one (52).</summary>
+    private static JsonObject VehicleWithTwoSpeeds(string id)
+    {
+        var vehicle = EtsiSuite.Vehicle(id);
+        vehicle["speed"] = new JsonArray(
+            new JsonObject { ["type"] = "Property", ["value"] = 50 },
+            new JsonObject { ["type"] = "Property", ["value"] = 52, ["datasetId"] = GpsDataset });
+        return vehicle;
+    }
+
+    /// <summary>The instances of an attribute as answered: one instance is an object, several an array.</summary>
+    private static List<JsonNode> Instances(JsonNode? attribute) => attribute switch
+    {
+        null => [],
+        JsonArray many => [.. many.Select(i => i!)],
+        _ => [attribute],
+    };
+
+    [Theory]
+    [Trait("etsi", "010_01")]
+    [InlineData("010_01_01", null)]
+    [InlineData("010_01_02", "urn:ngsi-ld:Dataset:radar")]
+    public async Task Etsi010_01_AppendAttributes_NewAttributeOrDataset_Answers204AndAddsIt(string etsiCase, string? datasetId)
+    {
+        await using var suite = await EtsiSuite.StartAsync();
+        var id = EtsiSuite.NewId("Vehicle");
+        await suite.CreateAsync(VehicleWithTwoSpeeds(id));
+
+        // 010_01_01 appends an attribute the entity lacks; 010_01_02 another instance of speed, under its own datasetId.
+        var fragment = datasetId is null
+            ? new JsonObject { ["almostFull"] = new JsonObject { ["type"] = "Property", ["value"] = true } }
+            : new JsonObject { ["speed"] = new JsonObject { ["type"] = "Property", ["value"] = 49, ["datasetId"] = datasetId } };
+        using var appended = await suite.SendAsync(HttpMethod.Post, $"/entities/{id}/attrs", suite.AsLd(fragment), EtsiSuite.LdJson);
+
+        Assert.True(appended.StatusCode == HttpStatusCode.NoContent, $"{etsiCase}: {(int)appended.StatusCode} {await appended.Content.ReadAsStringAsync()}");
+        Assert.Empty(await appended.Content.ReadAsStringAsync());
+        var entity = await suite.GetJsonAsync("/entities/" + id);
+        if (datasetId is null)
+        {
+            Assert.True(entity["almostFull"]!["value"]!.GetValue<bool>());
+            Assert.Equal(2, Instances(entity["speed"]).Count);
+        }
+        else
+        {
+            Assert.Equal([49, 50, 52], Instances(entity["speed"]).Select(i => i["value"]!.GetValue<int>()).Order());
+        }
+    }
+
+    [Theory]
+    [Trait("etsi", "013_01")]
+    [InlineData("013_01_01", "", new[] { 52 })]
+    [InlineData("013_01_02", "?datasetId=" + GpsDataset, new[] { 50 })]
+    [InlineData("013_01_03", "?deleteAll=true", new int[0])]
+    public async Task Etsi013_01_DeleteAttribute_DefaultDatasetOrAll_Answers204AndRemovesThose(string etsiCase, string query, int[] remaining)
+    {
+        await using var suite = await EtsiSuite.StartAsync();
+        var id = EtsiSuite.NewId("Vehicle");
+        await suite.CreateAsync(VehicleWithTwoSpeeds(id));
+
+        using var request = new HttpRequestMessage(HttpMethod.Delete, $"/ngsi-ld/v1/entities/{id}/attrs/speed{query}");
+        request.Headers.Add("Link", $"<{suite.ContextUrl}>; rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\"");
+        using var deleted = await suite.Client.SendAsync(request);
+
+        Assert.True(deleted.StatusCode == HttpStatusCode.NoContent, $"{etsiCase}: {(int)deleted.StatusCode} {await deleted.Content.ReadAsStringAsync()}");
+        var entity = await suite.GetJsonAsync("/entities/" + id);
+        Assert.Equal(remaining, Instances(entity["speed"]).Select(i => i["value"]!.GetValue<int>()));
+        Assert.Equal("Geely", entity["brandName"]!["value"]!.GetValue<string>());
+    }
 }
