@@ -217,8 +217,9 @@ internal static class EntitiesApi
         var options = Options(http.Request);
         var tenant = NgsiLdHttp.Tenant(http.Request);
         var (body, context) = await NgsiLdHttp.ReadBodyAsync(http.Request, resolver, allowMergePatch: false, cancellationToken);
-        // Each entity of an ld+json batch carries its own @context.
-        var contexts = new Dictionary<string, LdContext>(StringComparer.Ordinal);
+        // Each entity of an ld+json batch carries its own @context. One that cannot be resolved fails only the entities
+        // that use it (clause 5.6.7: the batch answers each entity's error), so the failure is kept and thrown per entity.
+        var contexts = new Dictionary<string, (LdContext? Context, NgsiLdException? Error)>(StringComparer.Ordinal);
         if (body.ValueKind == JsonValueKind.Array)
         {
             foreach (var item in body.EnumerateArray())
@@ -228,13 +229,27 @@ internal static class EntitiesApi
                     var key = own.GetRawText();
                     if (!contexts.ContainsKey(key))
                     {
-                        contexts[key] = await resolver.ResolveAsync(own, cancellationToken);
+                        try
+                        {
+                            contexts[key] = (await resolver.ResolveAsync(own, cancellationToken), null);
+                        }
+                        catch (NgsiLdException e)
+                        {
+                            contexts[key] = (null, e);
+                        }
                     }
                 }
             }
         }
-        LdContext ContextOf(JsonElement item) =>
-            item.ValueKind == JsonValueKind.Object && item.TryGetProperty("@context", out var own) ? contexts[own.GetRawText()] : context;
+        LdContext ContextOf(JsonElement item)
+        {
+            if (item.ValueKind != JsonValueKind.Object || !item.TryGetProperty("@context", out var own))
+            {
+                return context;
+            }
+            var (resolved, error) = contexts[own.GetRawText()];
+            return resolved ?? throw new NgsiLdException(error!.Error, error.Message);
+        }
         var result = await service.BatchAsync(tenant, EntityWriter.Of(http), operation, body, context, ContextOf,
             replace: options.Contains("replace"), noOverwrite: options.Contains("noOverwrite"), cancellationToken);
         if (result.Errors.Count > 0)

@@ -105,7 +105,9 @@ internal static partial class NgsiLdHttp
             {
                 throw NgsiLdException.BadData("With Content-Type application/ld+json the @context goes in the body, not in a Link header.");
             }
-            context = await resolver.ResolveAsync(contexts[0], cancellationToken);
+            // An array (a batch) is no single entity: each of its entities resolves its own @context, and one that
+            // cannot be resolved fails that entity alone.
+            context = body.ValueKind == JsonValueKind.Array ? LdContext.Core : await resolver.ResolveAsync(contexts[0], cancellationToken);
         }
         else
         {

@@ -122,7 +122,7 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
                     notUpdated.Add(new NotUpdated(context.Compact(name), "The attribute exists and noOverwrite was asked."));
                     continue;
                 }
-                document[name] = WithCreatedAt(document[name], attribute);
+                document[name] = AppendInstances(document[name], attribute);
                 updated.Add(context.Compact(name));
             }
             document["modifiedAt"] = now;
@@ -458,6 +458,34 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
     }
 
     /// <summary>An attribute that replaces another keeps the other's creation time.</summary>
+    /// <summary>
+    /// Append works per instance (clause 5.6.3): an appended instance replaces the one with the same datasetId (or the
+    /// default instance, without one); instances of other datasetIds are kept.
+    /// </summary>
+    private static JsonNode AppendInstances(JsonNode? previous, JsonNode appended)
+    {
+        if (previous is null)
+        {
+            return appended.DeepClone();
+        }
+        var instances = (previous is JsonArray many ? [.. many.Select(i => i!)] : new List<JsonNode> { previous }).Select(i => i.DeepClone()).ToList();
+        foreach (var instance in appended is JsonArray list ? [.. list.Select(i => i!)] : new List<JsonNode> { appended })
+        {
+            var same = instances.FindIndex(i => DatasetOf(i) == DatasetOf(instance));
+            if (same >= 0)
+            {
+                instances[same] = WithCreatedAt(instances[same], instance);
+            }
+            else
+            {
+                instances.Add(instance.DeepClone());
+            }
+        }
+        return instances.Count == 1 ? instances[0] : new JsonArray([.. instances]);
+    }
+
+    private static string? DatasetOf(JsonNode instance) => instance["datasetId"]?.GetValue<string>();
+
     private static JsonNode WithCreatedAt(JsonNode? previous, JsonNode replacement)
     {
         var copy = replacement.DeepClone();
