@@ -17,9 +17,10 @@ internal sealed record EntityChange(string Id, JsonObject? Document, IReadOnlyLi
 
 /// <summary>
 /// What a write changed, for subscriptions and history: the record before and after (null when absent), and the
-/// records it passed through in between (<see cref="EntityChange.Earlier"/>), oldest first.
+/// documents it passed through in between (<see cref="EntityChange.Earlier"/>), oldest first; only the history reads
+/// them, so they stay documents (a record's query values are not built for them).
 /// </summary>
-internal sealed record EntityChanged(string Tenant, EntityRecord? Before, EntityRecord? After, IReadOnlyList<EntityRecord> Earlier);
+internal sealed record EntityChanged(string Tenant, EntityRecord? Before, EntityRecord? After, IReadOnlyList<JsonObject> Earlier);
 
 /// <summary>Reacts to entity changes (notifications, temporal history), in write order.</summary>
 internal interface IEntityChangeListener
@@ -238,9 +239,8 @@ internal sealed class EntityRepository(IOperationalStore store, TimeProvider tim
             {
                 EntityRecord? before = null;
                 entities?.All.TryGetValue(change.Id, out before);
-                var owner = before is null ? writer.Owner : before.Owner;
-                changed.Add(new EntityChanged(tenant, before, change.Document is null ? null : new EntityRecord(change.Document, owner),
-                    change.Earlier is { } earlier ? [.. earlier.Select(document => new EntityRecord(document, owner))] : []));
+                changed.Add(new EntityChanged(tenant, before, change.Document is null ? null : new EntityRecord(change.Document, before is null ? writer.Owner : before.Owner),
+                    change.Earlier ?? []));
             }
             await using (var connection = await store.OpenConnectionAsync(cancellationToken))
             await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))

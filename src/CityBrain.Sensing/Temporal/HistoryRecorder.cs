@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json.Nodes;
 using CityBrain.Sensing.Entities;
+using CityBrain.Sensing.Ld;
 using Dapper;
 
 namespace CityBrain.Sensing.Temporal;
@@ -22,10 +23,10 @@ internal sealed class HistoryRecorder : IEntityChangeListener
             }
             // Every step of the write is history: a batch that names the entity several times (readings of one device
             // in one ingest batch) keeps each reading, not only the last.
-            var previous = change.Before;
-            foreach (var step in change.Earlier.Append(after))
+            var previous = change.Before?.Document;
+            foreach (var step in change.Earlier.Append(after.Document))
             {
-                AddRows(rows, change.Tenant, previous, step);
+                AddRows(rows, change.Tenant, after.Id, previous, step);
                 previous = step;
             }
         }
@@ -38,12 +39,11 @@ internal sealed class HistoryRecorder : IEntityChangeListener
     }
 
     /// <summary>The instances that <paramref name="after"/> created or changed since <paramref name="before"/>.</summary>
-    private static void AddRows(List<object> rows, string tenant, EntityRecord? before, EntityRecord after)
+    private static void AddRows(List<object> rows, string tenant, string entityId, JsonObject? before, JsonObject after)
     {
-        foreach (var name in after.AttributeNames)
+        foreach (var (name, current) in after.Where(member => !CoreContext.EntityMembers.Contains(member.Key)))
         {
-            var current = after.Document[name];
-            var previous = before?.Document[name];
+            var previous = before?[name];
             foreach (var instance in EntityRecord.Instances(current))
             {
                 var dataset = instance["datasetId"]?.GetValue<string>();
@@ -53,12 +53,12 @@ internal sealed class HistoryRecorder : IEntityChangeListener
                 {
                     continue;
                 }
-                var at = instance["observedAt"]?.GetValue<string>() ?? instance["modifiedAt"]?.GetValue<string>() ?? after.ModifiedAt;
+                var at = instance["observedAt"]?.GetValue<string>() ?? instance["modifiedAt"]?.GetValue<string>() ?? after["modifiedAt"]?.GetValue<string>() ?? "";
                 Timestamps.TryParse(at, out var observedAt);
                 rows.Add(new
                 {
                     tenant,
-                    entity = after.Id,
+                    entity = entityId,
                     attribute = name,
                     at = observedAt.ToUnixTimeMilliseconds(),
                     instance = Strip(instance).ToJsonString(),
