@@ -73,7 +73,7 @@ public static class CityBrainHost
         builder.Services.AddData(settings.DataDirectory);
         builder.Services.AddQuality();
         builder.Services.AddCockpit();
-        builder.Services.AddPolicy(Demo.DemoCity.CityDirectory(settings.DataDirectory));
+        builder.Services.AddPolicy(Demo.DemoCity.CityDirectory(settings.DataDirectory), settings.DataDirectory);
         builder.Services.AddCockpitPages(new CockpitPages(typeof(PolicyModule).Assembly, "政策直达 Policy", [],
             [.. PolicyModule.CitizenPageLinks.Select(link => new CockpitLink(link.Href, link.Title))],
             [.. PolicyModule.EnterprisePageLinks.Select(link => new CockpitLink(link.Href, link.Title))]));

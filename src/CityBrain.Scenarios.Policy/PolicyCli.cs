@@ -63,7 +63,8 @@ public static class PolicyCli
         var policy = Find(policyId);
         var store = services.GetRequiredService<IOperationalStore>();
         var time = services.GetRequiredService<TimeProvider>();
-        var access = new PolicyAccess(services.GetRequiredService<IGrantLookup>(), services.GetRequiredService<IDatasetExtracts>(), time);
+        var access = new PolicyAccess(services.GetRequiredService<IGrantLookup>(), services.GetRequiredService<IDatasetExtracts>(),
+            services.GetRequiredService<PolicyRunFolders>(), time);
         using var http = new HttpClient { BaseAddress = bank, Timeout = TimeSpan.FromMinutes(1) };
         var provider = new HttpBankProvider(http, BankOptions.Default, time);
         var run = await new PayoutRun(store, provider, time, logger).RunAsync(policy, period, access, cancellationToken);

@@ -26,8 +26,11 @@ public static class PolicyModule
     public const string ScenarioCode = "policy";
 
     /// <param name="cityDirectory">The city whose departments' datasets the profiles are built from (DATA/city for the demo).</param>
-    public static IServiceCollection AddPolicy(this IServiceCollection services, string cityDirectory)
+    /// <param name="dataDirectory">The node's data folder: a run keeps its reads of the lake in DATA/policy-runs while it matches.</param>
+    public static IServiceCollection AddPolicy(this IServiceCollection services, string cityDirectory, string dataDirectory)
     {
+        services.AddSingleton(sp => new PolicyRunFolders(dataDirectory, sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<PolicyRunLeftoversSweep>(); // what runs killed since the last start left behind
         services.AddSingleton<IMigrationSet, PolicyMigrations>();
         services.AddSingleton(new PolicyProfiles(cityDirectory));
         services.AddOptions<PolicyOptions>().BindConfiguration(PolicyOptions.Section);

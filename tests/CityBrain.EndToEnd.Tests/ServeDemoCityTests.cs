@@ -115,6 +115,8 @@ public sealed partial class ServeDemoCityTests
         // chain as the issuing unit's policy system; a policy whose grants were never approved is refused.
         var run = JsonNode.Parse(await serve.RunAsync("policy", "run", "--policy", "severe-disability-care", "--period", "2025-12"))!;
         Assert.True((int)run["paid"]! > 0, run.ToJsonString());
+        // Its reads of the lake (personal data) were kept in the data folder while it matched, and are gone now.
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(serve.DataDirectory, "policy-runs")));
         var audit = new List<JsonNode>();
         for (var page = (await admin.GetFromJsonAsync<JsonArray>("/api/hub/audit?limit=1000"))!; page.Count > 0;
              page = (await admin.GetFromJsonAsync<JsonArray>($"/api/hub/audit?limit=1000&after={(long)audit[^1]["seq"]!}"))!)

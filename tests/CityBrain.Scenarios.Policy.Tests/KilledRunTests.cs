@@ -58,6 +58,44 @@ public sealed class KilledRunTests(DemoCity city) : IDisposable
     }
 
     [Fact]
+    public async Task Run_KilledWhileHoldingItsReadsThenRunAgain_NoPersonalDataFilesLeftBehind()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        Directory.CreateDirectory(_data);
+        Directory.CreateSymbolicLink(Path.Combine(_data, "city"), city.CityDirectory);
+        await GrantAsync(ct);
+        var runs = Path.Combine(_data, "policy-runs");
+
+        // Killed as soon as its first read of the lake (a Parquet file of personal data) is on disk.
+        using (var first = Start("--bank-latency-ms", "40"))
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            deadline.CancelAfter(TimeSpan.FromMinutes(3));
+            while (Reads(runs).Count == 0)
+            {
+                if (first.HasExited || Count(Path.Combine(_data, "citybrain.db"), "SELECT COUNT(*) FROM policy_payouts") > 0)
+                {
+                    Assert.Fail("the run got past its reads before it could be killed: " + (first.HasExited ? await first.StandardError.ReadToEndAsync(ct) : "paying"));
+                }
+                await Task.Delay(5, deadline.Token);
+            }
+            first.Kill(entireProcessTree: true);
+            await first.WaitForExitAsync(ct);
+        }
+        Assert.NotEmpty(Reads(runs)); // the killed run could not clean up after itself
+
+        using var second = Start();
+        var output = await second.StandardOutput.ReadToEndAsync(ct);
+        await second.WaitForExitAsync(ct);
+
+        Assert.True(second.ExitCode == 0, $"exit {second.ExitCode}: {output} {await second.StandardError.ReadToEndAsync(ct)}");
+        Assert.Empty(Directory.EnumerateFileSystemEntries(runs));
+    }
+
+    private static List<string> Reads(string runs) =>
+        Directory.Exists(runs) ? [.. Directory.EnumerateFiles(runs, "*.parquet", SearchOption.AllDirectories)] : [];
+
+    [Fact]
     public async Task Run_DataFolderWithoutGrants_Exit2NamingThePolicyAndEachDatasetAndPaysNothing()
     {
         var ct = TestContext.Current.CancellationToken;

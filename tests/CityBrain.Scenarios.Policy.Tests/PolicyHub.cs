@@ -108,7 +108,7 @@ internal sealed class PolicyHub : IAsyncDisposable
 
     /// <summary>The run's way to the hub in <paramref name="services"/>: the grants it must hold and the lake's governed reads.</summary>
     public static PolicyAccess AccessOf(IServiceProvider services) =>
-        new(services.GetRequiredService<IGrantLookup>(), services.GetRequiredService<IDatasetExtracts>(), TimeProvider.System);
+        new(services.GetRequiredService<IGrantLookup>(), services.GetRequiredService<IDatasetExtracts>(), services.GetRequiredService<PolicyRunFolders>(), TimeProvider.System);
 
     /// <summary>Every shipped policy's requests filed and approved by the owning units, as `serve` does; answers the grants made.</summary>
     public Task<int> GrantAllAsync(CancellationToken cancellationToken) => PolicyGrants.RequestDemoGrantsAsync(App.Services, BaseAddress, cancellationToken);

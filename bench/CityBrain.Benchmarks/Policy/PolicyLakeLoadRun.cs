@@ -52,7 +52,8 @@ internal static class PolicyLakeLoadRun
             var granted = await PolicyGrants.RequestDemoGrantsAsync(app.Services, hub, cancellationToken);
             Console.WriteLine($"grants approved: {granted}");
 
-            var access = new PolicyAccess(app.Services.GetRequiredService<IGrantLookup>(), app.Services.GetRequiredService<IDatasetExtracts>(), TimeProvider.System);
+            var access = new PolicyAccess(app.Services.GetRequiredService<IGrantLookup>(), app.Services.GetRequiredService<IDatasetExtracts>(),
+                app.Services.GetRequiredService<PolicyRunFolders>(), TimeProvider.System);
             var asOf = await GroundTruthCheck.AsOfAsync(city, cancellationToken);
             // Wall time and this process's processor time per step: the machine is shared, and processor time says what
             // a step costs when others' work stretches the wall clock.

@@ -12,7 +12,7 @@ namespace CityBrain.Scenarios.Policy.Grants;
 /// dataset from the lake through the hub's governed read (<see cref="IDatasetExtracts"/>), which applies the grant field
 /// by field and writes one audit record per read (grant, fields, rows, purpose, policy and period).
 /// </summary>
-internal sealed class PolicyAccess(IGrantLookup grants, IDatasetExtracts lake, TimeProvider time)
+internal sealed class PolicyAccess(IGrantLookup grants, IDatasetExtracts lake, PolicyRunFolders folders, TimeProvider time)
 {
     /// <summary>
     /// Refuses the run (409) before anything is read, naming the policy and every dataset without a grant and every field
@@ -57,22 +57,13 @@ internal sealed class PolicyAccess(IGrantLookup grants, IDatasetExtracts lake, T
     public async Task<IReadOnlyList<Match>> MatchAsync(PolicyDefinition policy, string period, DateOnly judgedOn, CancellationToken cancellationToken)
     {
         await RequireGrantsAsync(policy, cancellationToken);
-        // The reads hold personal data: they live only as long as the matching, in a folder of this run's own.
-        var folder = Path.Combine(Path.GetTempPath(), "citybrain-policy-run-" + Guid.NewGuid().ToString("N"));
-        try
-        {
-            var files = await ReadAsync(policy, period, folder, cancellationToken);
-            await using var duck = await ProfileBuilder.OpenReadsAsync(files, cancellationToken);
-            await ProfileBuilder.BuildAsync(duck, judgedOn, cancellationToken);
-            return await PolicyMatcher.MatchAsync(duck, policy, judgedOn, cancellationToken);
-        }
-        finally
-        {
-            if (Directory.Exists(folder))
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-        }
+        // The reads hold personal data: they live only as long as the matching, in an owner-only folder of this run's own
+        // under the data folder; a run killed before it deletes its folder has it removed by the next run or serve's start.
+        using var folder = folders.Create();
+        var files = await ReadAsync(policy, period, folder.Path, cancellationToken);
+        await using var duck = await ProfileBuilder.OpenReadsAsync(files, cancellationToken);
+        await ProfileBuilder.BuildAsync(duck, judgedOn, cancellationToken);
+        return await PolicyMatcher.MatchAsync(duck, policy, judgedOn, cancellationToken);
     }
 
     /// <summary>Each needed dataset read from the lake under its grant into <paramref name="folder"/>: dataset → Parquet file (the benchmark times this step alone).</summary>

@@ -10,7 +10,7 @@ namespace CityBrain.EndToEnd.Tests.Browser;
 internal sealed class Chromium : IAsyncDisposable
 {
     /// <summary>Generous: CI machines are slow and run test assemblies in parallel.</summary>
-    public const float Timeout = 30_000;
+    public const float Timeout = 60_000;
 
     private readonly IPlaywright _playwright;
     private readonly IBrowser _browser;
@@ -82,7 +82,11 @@ internal sealed class Chromium : IAsyncDisposable
         await page.FillAsync("#userName", userName);
         await page.FillAsync("#password", password);
         await page.ClickAsync("#login");
-        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal));
+        // Signed in once the browser is sent on and the landing page runs interactively: a click on the prerendered page
+        // would be lost when its live connection takes over. Generous: under CI load the cockpit took over 30 s to load.
+        await page.WaitForURLAsync(url => !url.Contains("/login", StringComparison.Ordinal),
+            new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit, Timeout = 90_000 });
+        await page.Locator("[data-interactive='true']").WaitForAsync(new LocatorWaitForOptions { Timeout = 90_000 });
     }
 
     /// <summary>

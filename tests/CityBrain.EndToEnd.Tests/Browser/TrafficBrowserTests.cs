@@ -23,7 +23,7 @@ public sealed class TrafficBrowserTests : IAsyncLifetime
         _node = await HubNode.StartAsync(TestStores.Sqlite, builder => builder.Configuration["Traffic:DatasetsPath"] = SharedDatasets());
         _playwright = await Playwright.CreateAsync();
         // Web-first assertions retry until the page shows the expected state; CI machines are slow and busy.
-        SetDefaultExpectTimeout(20_000);
+        SetDefaultExpectTimeout(Chromium.Timeout);
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = "/usr/bin/chromium",
@@ -127,7 +127,7 @@ public sealed class TrafficBrowserTests : IAsyncLifetime
     private async Task<IPage> LoginAsync()
     {
         var context = await _browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1600, Height = 1000 } });
-        context.SetDefaultTimeout(20_000);
+        context.SetDefaultTimeout(Chromium.Timeout);
         var page = await context.NewPageAsync();
         page.Console += (_, message) =>
         {
@@ -151,6 +151,8 @@ public sealed class TrafficBrowserTests : IAsyncLifetime
         await page.FillAsync("#password", "leader-demo");
         await page.ClickAsync("#login");
         await Expect(page.Locator("[data-testid='cockpit-title']")).ToContainTextAsync("城市驾驶舱");
+        // A click on the prerendered menu would be undone when the page's live connection takes over.
+        await page.Locator("[data-interactive='true']").WaitForAsync(new LocatorWaitForOptions { Timeout = 90_000 });
         return page;
     }
 
