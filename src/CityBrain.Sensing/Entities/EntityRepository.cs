@@ -8,11 +8,19 @@ using Dapper;
 
 namespace CityBrain.Sensing.Entities;
 
-/// <summary>A change to apply: the new document of an entity, or its removal.</summary>
-internal sealed record EntityChange(string Id, JsonObject? Document);
+/// <summary>
+/// A change to apply: the new document of an entity, or its removal. <paramref name="Earlier"/> holds the documents the
+/// same write passed through before this one (a batch naming the entity several times), oldest first, so the history
+/// keeps every step while the store is written once.
+/// </summary>
+internal sealed record EntityChange(string Id, JsonObject? Document, IReadOnlyList<JsonObject>? Earlier = null);
 
-/// <summary>What a write changed, for subscriptions and history: the record before and after (null when absent).</summary>
-internal sealed record EntityChanged(string Tenant, EntityRecord? Before, EntityRecord? After);
+/// <summary>
+/// What a write changed, for subscriptions and history: the record before and after (null when absent), and the
+/// documents it passed through in between (<see cref="EntityChange.Earlier"/>), oldest first; only the history reads
+/// them, so they stay documents (a record's query values are not built for them).
+/// </summary>
+internal sealed record EntityChanged(string Tenant, EntityRecord? Before, EntityRecord? After, IReadOnlyList<JsonObject> Earlier);
 
 /// <summary>Reacts to entity changes (notifications, temporal history), in write order.</summary>
 internal interface IEntityChangeListener
@@ -231,7 +239,8 @@ internal sealed class EntityRepository(IOperationalStore store, TimeProvider tim
             {
                 EntityRecord? before = null;
                 entities?.All.TryGetValue(change.Id, out before);
-                changed.Add(new EntityChanged(tenant, before, change.Document is null ? null : new EntityRecord(change.Document, before is null ? writer.Owner : before.Owner)));
+                changed.Add(new EntityChanged(tenant, before, change.Document is null ? null : new EntityRecord(change.Document, before is null ? writer.Owner : before.Owner),
+                    change.Earlier ?? []));
             }
             await using (var connection = await store.OpenConnectionAsync(cancellationToken))
             await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))

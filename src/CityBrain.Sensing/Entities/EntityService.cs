@@ -301,6 +301,8 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
         return repository.WriteAsync<BatchResult>(tenant, writer, get =>
         {
             var changes = new Dictionary<string, EntityChange>(StringComparer.Ordinal);
+            // An entity named again later in the batch: the documents it passed through, for the temporal history.
+            var earlier = new Dictionary<string, List<JsonObject>>(StringComparer.Ordinal);
             var success = new List<string>();
             var created = new List<string>();
             var errors = new List<BatchError>();
@@ -372,6 +374,10 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
                         default:
                             throw NgsiLdException.BadData($"Unknown batch operation '{operation}'.");
                     }
+                    if (changes.TryGetValue(id!, out var previous) && previous.Document is { } passed)
+                    {
+                        (earlier.TryGetValue(id!, out var steps) ? steps : earlier[id!] = []).Add(passed);
+                    }
                     changes[id!] = new EntityChange(id!, document);
                     success.Add(id!);
                 }
@@ -380,7 +386,7 @@ internal sealed class EntityService(EntityRepository repository, TimeProvider ti
                     errors.Add(new BatchError(id!, e));
                 }
             }
-            return ([.. changes.Values], new BatchResult(success, errors, created));
+            return ([.. changes.Values.Select(c => earlier.TryGetValue(c.Id, out var steps) ? c with { Earlier = steps } : c)], new BatchResult(success, errors, created));
         }, cancellationToken);
     }
 

@@ -262,7 +262,7 @@ internal sealed partial class Notifier(
                 : await repository.AllAsync(subscription.Tenant, cancellationToken);
             var matching = candidates
                 .Where(e => (subscription.Entities.Count == 0 || subscription.Entities.Any(s => s.Matches(e))) && (subscription.Q?.Matches(e) ?? true))
-                .Select(e => (JsonNode)Render(subscription, new EntityChanged(subscription.Tenant, null, e), now)).ToList();
+                .Select(e => (JsonNode)Render(subscription, new EntityChanged(subscription.Tenant, null, e, []), now)).ToList();
             if (matching.Count == 0)
             {
                 continue;

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.Json.Nodes;
 using CityBrain.Sensing.Entities;
+using CityBrain.Sensing.Ld;
 using Dapper;
 
 namespace CityBrain.Sensing.Temporal;
@@ -20,30 +21,13 @@ internal sealed class HistoryRecorder : IEntityChangeListener
             {
                 continue;
             }
-            foreach (var name in after.AttributeNames)
+            // Every step of the write is history: a batch that names the entity several times (readings of one device
+            // in one ingest batch) keeps each reading, not only the last.
+            var previous = change.Before?.Document;
+            foreach (var step in change.Earlier.Append(after.Document))
             {
-                var current = after.Document[name];
-                var previous = change.Before?.Document[name];
-                foreach (var instance in EntityRecord.Instances(current))
-                {
-                    var dataset = instance["datasetId"]?.GetValue<string>();
-                    var old = EntityRecord.Instances(previous).FirstOrDefault(i => i["datasetId"]?.GetValue<string>() == dataset);
-                    // Instances this write did not touch (another attribute of the entity changed) are not new history.
-                    if (old is not null && JsonNode.DeepEquals(old, instance))
-                    {
-                        continue;
-                    }
-                    var at = instance["observedAt"]?.GetValue<string>() ?? instance["modifiedAt"]?.GetValue<string>() ?? after.ModifiedAt;
-                    Timestamps.TryParse(at, out var observedAt);
-                    rows.Add(new
-                    {
-                        tenant = change.Tenant,
-                        entity = after.Id,
-                        attribute = name,
-                        at = observedAt.ToUnixTimeMilliseconds(),
-                        instance = Strip(instance).ToJsonString(),
-                    });
-                }
+                AddRows(rows, change.Tenant, after.Id, previous, step);
+                previous = step;
             }
         }
         if (rows.Count > 0)
@@ -51,6 +35,35 @@ internal sealed class HistoryRecorder : IEntityChangeListener
             await connection.ExecuteAsync(new CommandDefinition(
                 "INSERT INTO sensing_history (tenant, entity_id, attribute, observed_at, instance) VALUES (@tenant, @entity, @attribute, @at, @instance)",
                 rows, transaction, cancellationToken: cancellationToken));
+        }
+    }
+
+    /// <summary>The instances that <paramref name="after"/> created or changed since <paramref name="before"/>.</summary>
+    private static void AddRows(List<object> rows, string tenant, string entityId, JsonObject? before, JsonObject after)
+    {
+        foreach (var (name, current) in after.Where(member => !CoreContext.EntityMembers.Contains(member.Key)))
+        {
+            var previous = before?[name];
+            foreach (var instance in EntityRecord.Instances(current))
+            {
+                var dataset = instance["datasetId"]?.GetValue<string>();
+                var old = EntityRecord.Instances(previous).FirstOrDefault(i => i["datasetId"]?.GetValue<string>() == dataset);
+                // Instances this write did not touch (another attribute of the entity changed) are not new history.
+                if (old is not null && JsonNode.DeepEquals(old, instance))
+                {
+                    continue;
+                }
+                var at = instance["observedAt"]?.GetValue<string>() ?? instance["modifiedAt"]?.GetValue<string>() ?? after["modifiedAt"]?.GetValue<string>() ?? "";
+                Timestamps.TryParse(at, out var observedAt);
+                rows.Add(new
+                {
+                    tenant,
+                    entity = entityId,
+                    attribute = name,
+                    at = observedAt.ToUnixTimeMilliseconds(),
+                    instance = Strip(instance).ToJsonString(),
+                });
+            }
         }
     }
 
