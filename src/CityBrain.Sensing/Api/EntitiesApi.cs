@@ -280,12 +280,23 @@ internal static class EntitiesApi
         return await AnswerQueryAsync(http, service, resolver, tenant, query, context, media, cancellationToken);
     }
 
-    private static async Task<IResult> Types(HttpContext http, EntityService service, ContextResolver resolver, CancellationToken cancellationToken)
+    /// <summary>
+    /// What every discovery endpoint (/types, /attributes and their details) reads first: only the parameters it takes,
+    /// the answer's media type, an existing tenant, and the @context of the Link header.
+    /// </summary>
+    private static async Task<(OutputMedia Media, string Tenant, LdContext Context)> DiscoveryRequestAsync(
+        HttpContext http, EntityService service, ContextResolver resolver, CancellationToken cancellationToken, params string[] parameters)
     {
-        NgsiLdHttp.CheckParameters(http.Request, new HashSet<string>(StringComparer.Ordinal) { "details", "local" });
+        NgsiLdHttp.CheckParameters(http.Request, new HashSet<string>(parameters, StringComparer.Ordinal));
         var media = NgsiLdHttp.Negotiate(http.Request, geoJsonAllowed: false);
         var tenant = await NgsiLdHttp.ExistingTenantAsync(http.Request, service.Repository, cancellationToken);
         var context = await NgsiLdHttp.LinkContextAsync(http.Request, resolver, cancellationToken);
+        return (media, tenant, context);
+    }
+
+    private static async Task<IResult> Types(HttpContext http, EntityService service, ContextResolver resolver, CancellationToken cancellationToken)
+    {
+        var (media, tenant, context) = await DiscoveryRequestAsync(http, service, resolver, cancellationToken, "details", "local");
         var entities = await service.Repository.AllAsync(tenant, cancellationToken);
         var byType = entities.SelectMany(e => e.Types.Select(t => (Type: t, Entity: e))).GroupBy(x => x.Type, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
         JsonNode payload;
@@ -313,10 +324,7 @@ internal static class EntitiesApi
 
     private static async Task<IResult> TypeDetails(string type, HttpContext http, EntityService service, ContextResolver resolver, CancellationToken cancellationToken)
     {
-        NgsiLdHttp.CheckParameters(http.Request, new HashSet<string>(StringComparer.Ordinal) { "local" });
-        var media = NgsiLdHttp.Negotiate(http.Request, geoJsonAllowed: false);
-        var tenant = await NgsiLdHttp.ExistingTenantAsync(http.Request, service.Repository, cancellationToken);
-        var context = await NgsiLdHttp.LinkContextAsync(http.Request, resolver, cancellationToken);
+        var (media, tenant, context) = await DiscoveryRequestAsync(http, service, resolver, cancellationToken, "local");
         var expanded = context.Expand(type);
         var entities = (await service.Repository.OfTypesAsync(tenant, [expanded], cancellationToken)).ToList();
         if (entities.Count == 0)
@@ -344,10 +352,7 @@ internal static class EntitiesApi
 
     private static async Task<IResult> Attributes(HttpContext http, EntityService service, ContextResolver resolver, CancellationToken cancellationToken)
     {
-        NgsiLdHttp.CheckParameters(http.Request, new HashSet<string>(StringComparer.Ordinal) { "details", "local" });
-        var media = NgsiLdHttp.Negotiate(http.Request, geoJsonAllowed: false);
-        var tenant = await NgsiLdHttp.ExistingTenantAsync(http.Request, service.Repository, cancellationToken);
-        var context = await NgsiLdHttp.LinkContextAsync(http.Request, resolver, cancellationToken);
+        var (media, tenant, context) = await DiscoveryRequestAsync(http, service, resolver, cancellationToken, "details", "local");
         var entities = await service.Repository.AllAsync(tenant, cancellationToken);
         var byName = entities.SelectMany(e => e.AttributeNames.Select(a => (Name: a, Entity: e))).GroupBy(x => x.Name, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
         JsonNode payload = http.Request.Query["details"].ToString() == "true"
@@ -363,10 +368,7 @@ internal static class EntitiesApi
 
     private static async Task<IResult> AttributeDetails(string attr, HttpContext http, EntityService service, ContextResolver resolver, CancellationToken cancellationToken)
     {
-        NgsiLdHttp.CheckParameters(http.Request, new HashSet<string>(StringComparer.Ordinal) { "local" });
-        var media = NgsiLdHttp.Negotiate(http.Request, geoJsonAllowed: false);
-        var tenant = await NgsiLdHttp.ExistingTenantAsync(http.Request, service.Repository, cancellationToken);
-        var context = await NgsiLdHttp.LinkContextAsync(http.Request, resolver, cancellationToken);
+        var (media, tenant, context) = await DiscoveryRequestAsync(http, service, resolver, cancellationToken, "local");
         var expanded = context.Expand(attr);
         var entities = (await service.Repository.AllAsync(tenant, cancellationToken)).Where(e => e.Document.ContainsKey(expanded)).ToList();
         if (entities.Count == 0)
